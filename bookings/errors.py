@@ -1,0 +1,93 @@
+"""Domain errors of bookings; each carries a message a person can read."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class BookingError(Exception):
+    """A rule refused the change; `message` is shown to the user, in their language."""
+
+    code = "booking_error"
+    default_message = _("This booking cannot be made.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class SlotTaken(BookingError):
+    code = "slot_taken"
+    default_message = _("Sorry, this time has just been taken by someone else.")
+
+
+class SlotNotOpen(BookingError):
+    code = "slot_not_open"
+    default_message = _("This time is not open for booking.")
+
+
+class SlotInPast(BookingError):
+    code = "slot_in_past"
+    default_message = _("This time has already passed.")
+
+
+class CutoffPassed(BookingError):
+    code = "cutoff_passed"
+    default_message = _(
+        "Bookings for this day are closed: a consultation must be booked by the day before "
+        "(Article 6(1) of the terms)."
+    )
+
+
+class BeyondHorizon(BookingError):
+    code = "beyond_horizon"
+    default_message = _("This day is further ahead than bookings are open.")
+
+
+class WrongOffice(BookingError):
+    code = "wrong_office"
+    default_message = _("This time belongs to another office.")
+
+
+class UpcomingLimitReached(BookingError):
+    code = "upcoming_limit"
+    default_message = _("You already hold the maximum number of upcoming reservations.")
+
+
+class ConsentRequired(BookingError):
+    code = "consent_required"
+    default_message = _("Please agree to the terms of use in force before booking.")
+
+
+class JobseekerSuspended(BookingError):
+    code = "suspended"
+    default_message = _(
+        "Online booking is not available for you. Please contact your Hello Work office by phone."
+    )
+
+
+class RegistrationUnverified(BookingError):
+    code = "unverified"
+    default_message = _(
+        "Your registration has not been confirmed yet. Please contact your Hello Work office."
+    )
+
+
+class RegistrationExpired(BookingError):
+    code = "registration_expired"
+    default_message = _(
+        "Your jobseeker registration has expired. Please renew it at your Hello Work office."
+    )
+
+
+class SlotOverlap(BookingError):
+    code = "slot_overlap"
+    default_message = _("This counselor already has a slot at that time.")
+
+
+class ClosedDay(BookingError):
+    code = "closed_day"
+    default_message = _("The office is closed on this day.")
+
+
+class InvalidTransition(BookingError):
+    code = "invalid_transition"
+    default_message = _("This reservation cannot be changed in its current state.")

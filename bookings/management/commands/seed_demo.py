@@ -1,0 +1,156 @@
+"""Demo data for `make run`: a bureau, its offices, counselors, 4 weeks of slots, the terms."""
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.calendar import TOKYO, tokyo_date
+from bookings.models import Bureau, Counselor, Office, StaffProfile, WeeklyAvailability
+from bookings.services.slots import slots_generate
+from consent.models import TermsVersion
+from jobseekers.models import Jobseeker, RegistrationStatus
+from jobseekers.services import registration_end_for
+
+TERMS_DIR = Path(__file__).resolve().parents[3] / "consent" / "terms_texts"
+
+# Real office names of the Okayama Labour Bureau; phone numbers are fictional (demo).
+OFFICES = [
+    ("okayama", "33010", "ハローワーク岡山", "Hello Work Okayama", "岡山市北区野田1-1-20"),
+    ("kurashiki", "33020", "ハローワーク倉敷中央", "Hello Work Kurashiki Chuo", "倉敷市笹沖1378-1"),
+    ("tsuyama", "33030", "ハローワーク津山", "Hello Work Tsuyama", "津山市山下9-6"),
+    ("kasaoka", "33040", "ハローワーク笠岡", "Hello Work Kasaoka", "笠岡市六番町2-5"),
+]
+
+COUNSELORS = [
+    ("okayama", "counselor", "相談員 佐藤"),
+    ("okayama", "counselor2", "相談員 鈴木"),
+    ("kurashiki", "counselor3", "相談員 高橋"),
+    ("tsuyama", "counselor4", "相談員 田中"),
+    ("kasaoka", "counselor5", "相談員 伊藤"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent): offices, counselors, 4 weeks of slots, terms, logins."
+
+    def handle(self, *args, **options) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            bureau, _ = Bureau.objects.update_or_create(
+                code="okayama", defaults={"name": "岡山労働局", "name_en": "Okayama Labour Bureau"}
+            )
+            offices = {}
+            for index, (code, reg, name, name_en, address) in enumerate(OFFICES):
+                offices[code], _ = Office.objects.update_or_create(
+                    code=code,
+                    defaults={
+                        "bureau": bureau,
+                        "registration_code": reg,
+                        "name": name,
+                        "name_en": name_en,
+                        "address": address,
+                        "phone": f"000-0000-000{index + 1}（デモ）",
+                        "email": f"{code}@hellowork.example.jp",
+                        "video_app_name": "Zoom",
+                        "video_app_terms_url": "https://explore.zoom.us/ja/terms/",
+                        "video_app_guide_url": "https://support.zoom.com/hc/ja",
+                    },
+                )
+            self._terms(bureau, now)
+            created_logins = self._users(bureau, offices)
+            self._jobseeker(offices["okayama"], now)
+        slots = 0
+        today = tokyo_date(now)
+        for counselor in Counselor.objects.select_related("office"):
+            slots += slots_generate(
+                counselor=counselor,
+                start_date=today,
+                end_date=today + dt.timedelta(weeks=4),
+                now=now,
+            )
+        self.stdout.write(
+            f"Demo data ready: {Office.objects.count()} offices, "
+            f"{Counselor.objects.count()} counselors, {slots} new slots."
+        )
+        for username, password in created_logins:
+            self.stdout.write(f"  login {username} / {password}  (shown once)")
+
+    def _terms(self, bureau: Bureau, now: dt.datetime) -> None:
+        if TermsVersion.objects.filter(bureau=bureau, label="v1").exists():
+            return
+        TermsVersion.objects.create(
+            bureau=bureau,
+            label="v1",
+            body=(TERMS_DIR / "okayama-v1.ja.txt").read_text(encoding="utf-8"),
+            summary="初版",
+            summary_en="First version",
+            effective_from=dt.datetime(2024, 4, 1, tzinfo=TOKYO),
+            published_at=now,
+        )
+
+    def _users(self, bureau: Bureau, offices: dict[str, Office]) -> list[tuple[str, str]]:
+        user_model = get_user_model()
+        created = []
+        if not user_model.objects.filter(username="admin").exists():
+            password = secrets.token_urlsafe(12)
+            admin = user_model.objects.create_superuser(
+                "admin", "admin@hellowork.example.jp", password
+            )
+            StaffProfile.objects.create(user=admin, office=None, bureau=bureau)
+            created.append(("admin", password))
+        for office_code, username, display in COUNSELORS:
+            office = offices[office_code]
+            user = user_model.objects.filter(username=username).first()
+            if user is None:
+                password = secrets.token_urlsafe(12)
+                user = user_model.objects.create_user(
+                    username, f"{username}@hellowork.example.jp", password
+                )
+                user.is_staff = True
+                user.save()
+                created.append((username, password))
+            StaffProfile.objects.update_or_create(
+                user=user, defaults={"office": office, "bureau": bureau}
+            )
+            counselor, _ = Counselor.objects.update_or_create(
+                user=user,
+                defaults={
+                    "office": office,
+                    "display_name": display,
+                    "meeting_room_url": f"https://zoom.example.jp/j/{office.registration_code}{user.pk:04d}",
+                },
+            )
+            for weekday in range(5):
+                for start, end in (
+                    (dt.time(9, 0), dt.time(12, 0)),
+                    (dt.time(13, 0), dt.time(16, 0)),
+                ):
+                    WeeklyAvailability.objects.get_or_create(
+                        counselor=counselor,
+                        weekday=weekday,
+                        start_time=start,
+                        end_time=end,
+                        defaults={"valid_from": dt.date(2024, 4, 1)},
+                    )
+        return created
+
+    def _jobseeker(self, office: Office, now: dt.datetime) -> None:
+        Jobseeker.objects.get_or_create(
+            number="33010-00012345",
+            defaults={
+                "family_name": "岡山",
+                "given_name": "太郎",
+                "family_name_kana": "オカヤマ",
+                "given_name_kana": "タロウ",
+                "email": "taro.demo@example.jp",
+                "email_verified_at": now,
+                "office": office,
+                "registration_status": RegistrationStatus.VERIFIED_STAFF,
+                "registration_valid_until": registration_end_for(tokyo_date(now)),
+            },
+        )

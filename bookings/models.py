@@ -1,0 +1,411 @@
+"""Offices, counselors, slots and reservations: the heart of the booking rules (Art 6)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+# Art 6(1): a consultation lasts 30 minutes.
+SLOT_LENGTH = dt.timedelta(minutes=30)
+# Art 6(5): with no contact, a reservation is cancelled 10 minutes after its start.
+NO_SHOW_AFTER = dt.timedelta(minutes=10)
+
+
+class Bureau(models.Model):
+    """A prefectural labour bureau (労働局); offices belong to one."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("labour bureau")
+        verbose_name_plural = _("labour bureaus")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeetingUrlMode(models.TextChoices):
+    COUNSELOR_ROOM = "counselor_room", _("The counselor's personal room URL")
+    TEMPLATE = "template", _("A URL made per reservation from the office's template")
+
+
+class Office(models.Model):
+    """A public employment office (ハローワーク) and its policies; defaults follow the terms."""
+
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="offices")
+    code = models.SlugField(unique=True)
+    registration_code = models.CharField(
+        _("registration code"),
+        max_length=5,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("The first five digits of the jobseeker numbers this office registers."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    address_en = models.CharField(_("address (English)"), max_length=200, blank=True)
+    opens_at = models.TimeField(_("opens at"), default=dt.time(8, 30))
+    closes_at = models.TimeField(_("closes at"), default=dt.time(17, 15))
+    # Art 4: the video app Hello Work designates; using it means agreeing to its terms too.
+    video_app_name = models.CharField(_("video app"), max_length=100, default="Zoom")
+    video_app_terms_url = models.URLField(_("video app terms URL"), blank=True)
+    video_app_guide_url = models.URLField(_("video app set-up guide URL"), blank=True)
+    # Art 6(1): a slot on day D can be booked until `cutoff_hour`:00 on day D - `cutoff_days_before`.
+    # The default (1 day before, 24:00) is the end of the previous day.
+    cutoff_days_before = models.PositiveSmallIntegerField(
+        _("booking cut-off (days before)"), default=1
+    )
+    cutoff_hour = models.PositiveSmallIntegerField(
+        _("booking cut-off (hour of that day)"), default=24
+    )
+    booking_horizon_weeks = models.PositiveSmallIntegerField(_("weeks ahead bookable"), default=4)
+    max_upcoming_web_bookings = models.PositiveSmallIntegerField(
+        _("upcoming web bookings a jobseeker may hold"), default=1
+    )
+    noshow_threshold = models.PositiveSmallIntegerField(_("no-shows before review"), default=2)
+    noshow_window_days = models.PositiveSmallIntegerField(_("no-show window (days)"), default=180)
+    auto_suspend_on_threshold = models.BooleanField(
+        _("suspend automatically at the threshold"), default=False
+    )
+    online_cancellation_allowed = models.BooleanField(
+        _("online cancellation allowed"),
+        default=False,
+        help_text=_("Off by default: the terms say cancellation is by phone (Art 6(5))."),
+    )
+    unverified_may_book = models.BooleanField(_("unverified jobseekers may book"), default=False)
+    other_offices_slots_visible = models.BooleanField(
+        _("jobseekers may book other offices' slots"), default=False
+    )
+    reminder_hour = models.PositiveSmallIntegerField(_("reminder hour (day before)"), default=17)
+    meeting_url_mode = models.CharField(
+        _("meeting URL"),
+        max_length=20,
+        choices=MeetingUrlMode,
+        default=MeetingUrlMode.COUNSELOR_ROOM,
+    )
+    meeting_url_template = models.CharField(
+        _("meeting URL template"),
+        max_length=300,
+        blank=True,
+        help_text=_("Used in template mode; {token} is replaced by an unguessable part."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cutoff_hour__lte=24), name="office_cutoff_hour_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_hour__lte=23), name="office_reminder_hour_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")), name="office_hours_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(booking_horizon_weeks__gte=1), name="office_horizon_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(meeting_url_mode="template")
+                | Q(meeting_url_template__contains="{token}"),
+                name="office_meeting_template_has_token",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficeClosedDay(models.Model):
+    """A day an office adds to the national closures (its own holidays, moves, training days)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("office closed day")
+        verbose_name_plural = _("office closed days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "date"], name="closed_day_once_per_office")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.date}"
+
+
+class StaffProfile(models.Model):
+    """Which office a staff user works for; every admin list is limited to it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    office = models.ForeignKey(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("Empty for a bureau administrator."),
+    )
+    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="staff")
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Counselor(models.Model):
+    """A job counselor (職業相談員) who holds consultations."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counselor"
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="counselors")
+    display_name = models.CharField(_("display name"), max_length=100)
+    meeting_room_url = models.URLField(_("personal meeting room URL"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("counselor")
+        verbose_name_plural = _("counselors")
+        ordering = ["office", "display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WeeklyAvailability(models.Model):
+    """A counselor's weekly pattern: on this weekday, consultations from start to end."""
+
+    counselor = models.ForeignKey(Counselor, on_delete=models.CASCADE, related_name="patterns")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("to"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("weekly availability")
+        verbose_name_plural = _("weekly availability")
+        ordering = ["counselor", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_time__lt=F("end_time")), name="pattern_start_before_end"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="pattern_weekday_range"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="pattern_validity_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counselor} {self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class SlotStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class Slot(models.Model):
+    """Thirty minutes of one counselor's time (Art 6(1)); never overlapping another of theirs."""
+
+    counselor = models.ForeignKey(Counselor, on_delete=models.PROTECT, related_name="slots")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="slots")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=SlotStatus, default=SlotStatus.OPEN
+    )
+    blocked_reason = models.CharField(_("reason for blocking"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        ordering = ["starts_at", "counselor"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at=F("starts_at") + SLOT_LENGTH),
+                name="slot_lasts_30_minutes",
+                violation_error_message=_("A slot lasts exactly 30 minutes."),
+            ),
+            models.UniqueConstraint(
+                fields=["counselor", "starts_at"], name="slot_unique_counselor_start"
+            ),
+            # On PostgreSQL an exclusion constraint (migration 0002) also forbids overlaps.
+        ]
+        indexes = [
+            models.Index(fields=["office", "starts_at"], name="slot_office_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counselor} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ReservationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    IN_SESSION = "in_session", _("In session")
+    COMPLETED = "completed", _("Completed")
+    ENDED_EARLY = "ended_early", _("Ended early")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A reservation in one of these holds its slot; a cancelled one does not.
+ACTIVE_STATUSES = [
+    ReservationStatus.CONFIRMED,
+    ReservationStatus.IN_SESSION,
+    ReservationStatus.COMPLETED,
+    ReservationStatus.ENDED_EARLY,
+    ReservationStatus.NO_SHOW,
+]
+UPCOMING_STATUSES = [ReservationStatus.CONFIRMED]
+
+
+class ReservationSource(models.TextChoices):
+    WEB = "web", _("Web")
+    IN_SESSION = "in_session", _("During a session (Art 6(4))")
+    STAFF = "staff", _("Staff")
+
+
+class CancelChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Web (reservation page)")
+    STAFF = "staff", _("Staff")
+    SYSTEM = "system", _("System")
+
+
+class Reservation(models.Model):
+    """A jobseeker's booking of one slot."""
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True)
+    jobseeker = models.ForeignKey(
+        "jobseekers.Jobseeker", on_delete=models.PROTECT, related_name="reservations"
+    )
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="reservations")
+    # Denormalised from the slot so that the no-show sweep and the day view need no join.
+    starts_at = models.DateTimeField(_("starts at"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReservationStatus, default=ReservationStatus.CONFIRMED
+    )
+    source = models.CharField(_("source"), max_length=20, choices=ReservationSource)
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        verbose_name=_("booked during"),
+    )
+    # Art 13(3): an interpreter or an assistant must be announced in advance.
+    interpreter_language = models.CharField(_("interpreter language"), max_length=50, blank=True)
+    assistant_attends = models.BooleanField(_("an assistant attends"), default=False)
+    note = models.CharField(_("note"), max_length=400, blank=True)
+    # Art 2(2), 5, 13: the environment checklist as confirmed at booking.
+    environment_checklist = models.JSONField(_("environment checklist"), default=dict, blank=True)
+    meeting_url = models.URLField(_("meeting URL"), max_length=300, blank=True)
+    meeting_url_problem = models.CharField(max_length=200, blank=True)
+    access_nonce = models.CharField(max_length=32)
+    access_token_hash = models.CharField(max_length=64, unique=True)
+    # ICS SEQUENCE: bumped on each change a calendar must see.
+    sequence = models.PositiveIntegerField(default=0)
+    late_notice_at = models.DateTimeField(_("late notice at"), null=True, blank=True)
+    late_notice_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    late_notice_note = models.CharField(_("late notice note"), max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=500, blank=True)
+    end_reason = models.CharField(_("reason for ending early"), max_length=500, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_channel = models.CharField(max_length=10, choices=CancelChannel, blank=True)
+    cancel_caller = models.CharField(_("who called"), max_length=100, blank=True)
+    cancel_called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        ordering = ["-starts_at"]
+        constraints = [
+            # No double booking: one active reservation per slot.
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=~Q(status=ReservationStatus.CANCELLED),
+                name="reservation_one_active_per_slot",
+                violation_error_message=_("This slot has just been taken."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReservationStatus.CANCELLED) | Q(cancelled_at__isnull=False),
+                name="reservation_cancel_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReservationStatus.NO_SHOW)
+                | (Q(started_at__isnull=True) & Q(late_notice_at__isnull=True)),
+                name="reservation_no_show_not_started_nor_late_notice",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=ReservationSource.IN_SESSION) | Q(previous__isnull=False),
+                name="reservation_in_session_has_previous",
+            ),
+        ]
+        indexes = [
+            # The no-show sweep reads only confirmed reservations by start time.
+            models.Index(
+                fields=["starts_at"],
+                condition=Q(status=ReservationStatus.CONFIRMED),
+                name="res_confirmed_start_idx",
+            ),
+            models.Index(fields=["jobseeker", "status", "starts_at"], name="res_jobseeker_idx"),
+            models.Index(fields=["office", "starts_at"], name="res_office_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + SLOT_LENGTH
+
+    @property
+    def no_show_deadline(self) -> dt.datetime:
+        return self.starts_at + NO_SHOW_AFTER

@@ -1,0 +1,242 @@
+"""Making and cancelling reservations; every rule of Art 6 is checked here, at commit."""
+
+import datetime as dt
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from consent.selectors import consent_is_current
+from jobseekers.models import AuditAction, Jobseeker
+from jobseekers.services import audit_record, jobseeker_touch
+from notifications.services.outbox import cancellation_queue, invitation_queue
+
+from ..calendar import TOKYO, booking_deadline, tokyo_date
+from ..errors import (
+    BeyondHorizon,
+    ConsentRequired,
+    CutoffPassed,
+    InvalidTransition,
+    JobseekerSuspended,
+    RegistrationExpired,
+    RegistrationUnverified,
+    SlotInPast,
+    SlotNotOpen,
+    SlotTaken,
+    UpcomingLimitReached,
+    WrongOffice,
+)
+from ..models import (
+    ACTIVE_STATUSES,
+    CancelChannel,
+    MeetingUrlMode,
+    Office,
+    Reservation,
+    ReservationSource,
+    ReservationStatus,
+    Slot,
+    SlotStatus,
+)
+from ..tokens import hash_token, new_nonce, new_reference, reservation_token
+
+
+def jobseeker_gate(*, jobseeker: Jobseeker, now: dt.datetime) -> None:
+    """Who may book online at all (Art 2(1), 13(1)); raises the first reason not to."""
+    if jobseeker.suspended:
+        raise JobseekerSuspended()
+    office = jobseeker.office
+    if not jobseeker.is_verified and not office.unverified_may_book:
+        raise RegistrationUnverified()
+    valid_until = jobseeker.registration_valid_until
+    if valid_until is not None and valid_until < tokyo_date(now):
+        raise RegistrationExpired()
+
+
+def slot_deadline(*, slot: Slot, office: Office) -> dt.datetime:
+    return booking_deadline(
+        starts_at=slot.starts_at,
+        cutoff_days_before=office.cutoff_days_before,
+        cutoff_hour=office.cutoff_hour,
+    )
+
+
+def horizon_end(*, office: Office, now: dt.datetime) -> dt.datetime:
+    """Slots starting before this moment may be booked online (whole days, Asia/Tokyo)."""
+    last_day = tokyo_date(now) + dt.timedelta(weeks=office.booking_horizon_weeks)
+    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
+
+
+def upcoming_web_count(*, jobseeker: Jobseeker, now: dt.datetime) -> int:
+    return Reservation.objects.filter(
+        jobseeker=jobseeker,
+        status=ReservationStatus.CONFIRMED,
+        source=ReservationSource.WEB,
+        starts_at__gt=now,
+    ).count()
+
+
+def meeting_url_for(*, slot: Slot, office: Office) -> tuple[str, str]:
+    """(url, problem): the office's choice of the counselor's room or a per-reservation URL."""
+    if office.meeting_url_mode == MeetingUrlMode.TEMPLATE:
+        if "{token}" not in office.meeting_url_template:
+            return "", "The office's meeting URL template has no {token}."
+        return office.meeting_url_template.replace("{token}", secrets.token_urlsafe(16)), ""
+    if not slot.counselor.meeting_room_url:
+        return "", "The counselor has no personal meeting room URL."
+    return slot.counselor.meeting_room_url, ""
+
+
+def _check_slot(*, slot: Slot, jobseeker: Jobseeker, source: str, now: dt.datetime) -> None:
+    office = slot.office
+    if slot.status != SlotStatus.OPEN:
+        raise SlotNotOpen()
+    if slot.starts_at <= now:
+        raise SlotInPast()
+    # Art 6(1): the cut-off applies to every source, a follow-up booked in session included.
+    if now >= slot_deadline(slot=slot, office=office):
+        raise CutoffPassed()
+    if source == ReservationSource.WEB:
+        if (
+            slot.office_id != jobseeker.office_id
+            and not jobseeker.office.other_offices_slots_visible
+        ):
+            raise WrongOffice()
+        if slot.starts_at >= horizon_end(office=office, now=now):
+            raise BeyondHorizon()
+    elif slot.office_id != jobseeker.office_id:
+        raise WrongOffice()
+
+
+def reservation_create(
+    *,
+    slot: Slot | int,
+    jobseeker: Jobseeker | int,
+    source: str = ReservationSource.WEB,
+    environment_checklist: dict | None = None,
+    interpreter_language: str = "",
+    assistant_attends: bool = False,
+    note: str = "",
+    actor=None,
+    previous: Reservation | None = None,
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Book `slot` for `jobseeker`; all rules re-checked with the slot row locked.
+
+    The reservation and its invitation row in the outbox are written in one transaction; the
+    send task is queued after commit. Raises a BookingError subclass when a rule refuses.
+    """
+    now = now or timezone.now()
+    slot_id = slot if isinstance(slot, int) else slot.pk
+    jobseeker_id = jobseeker if isinstance(jobseeker, int) else jobseeker.pk
+    try:
+        with transaction.atomic():
+            slot = (
+                Slot.objects.select_for_update(of=("self",))
+                .select_related("office", "counselor")
+                .get(pk=slot_id)
+            )
+            jobseeker = (
+                Jobseeker.objects.select_for_update(of=("self",))
+                .select_related("office")
+                .get(pk=jobseeker_id)
+            )
+            if source == ReservationSource.WEB:
+                jobseeker_gate(jobseeker=jobseeker, now=now)
+                if not consent_is_current(
+                    jobseeker_id=jobseeker.pk, bureau_id=jobseeker.office.bureau_id, now=now
+                ):
+                    raise ConsentRequired()
+            elif jobseeker.suspended:
+                raise JobseekerSuspended()
+            _check_slot(slot=slot, jobseeker=jobseeker, source=source, now=now)
+            if Reservation.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists():
+                raise SlotTaken()
+            if source == ReservationSource.WEB:
+                limit = jobseeker.office.max_upcoming_web_bookings
+                if upcoming_web_count(jobseeker=jobseeker, now=now) >= limit:
+                    raise UpcomingLimitReached()
+            if source == ReservationSource.IN_SESSION and previous is None:
+                raise InvalidTransition()
+            meeting_url, problem = meeting_url_for(slot=slot, office=slot.office)
+            reference = new_reference()
+            nonce = new_nonce()
+            reservation = Reservation.objects.create(
+                reference=reference,
+                jobseeker=jobseeker,
+                slot=slot,
+                office=slot.office,
+                starts_at=slot.starts_at,
+                status=ReservationStatus.CONFIRMED,
+                source=source,
+                previous=previous,
+                interpreter_language=interpreter_language.strip(),
+                assistant_attends=assistant_attends,
+                note=note.strip(),
+                environment_checklist=environment_checklist or {},
+                meeting_url=meeting_url,
+                meeting_url_problem=problem,
+                access_nonce=nonce,
+                access_token_hash=hash_token(reservation_token(reference=reference, nonce=nonce)),
+                created_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+            jobseeker_touch(jobseeker=jobseeker, today=tokyo_date(now), now=now)
+            audit_record(
+                action=AuditAction.RESERVATION_CREATE,
+                actor=actor,
+                jobseeker=jobseeker,
+                target=f"reservation:{reservation.pk}",
+                detail=f"source={source}",
+                now=now,
+            )
+            if not problem:
+                invitation_queue(reservation=reservation, now=now)
+    except IntegrityError as exc:
+        # Two commits raced past the check: the partial unique index decided.
+        raise SlotTaken() from exc
+    return reservation
+
+
+def reservation_access_token(reservation: Reservation) -> str:
+    return reservation_token(reference=reservation.reference, nonce=reservation.access_nonce)
+
+
+def reservation_cancel(
+    *,
+    reservation: Reservation | int,
+    actor=None,
+    channel: str = CancelChannel.PHONE,
+    reason: str = "",
+    caller: str = "",
+    called_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Cancel a confirmed, future reservation (Art 6(5)); the slot reopens, the email is queued."""
+    now = now or timezone.now()
+    pk = reservation if isinstance(reservation, int) else reservation.pk
+    with transaction.atomic():
+        reservation = (
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("jobseeker", "office")
+            .get(pk=pk)
+        )
+        if reservation.status != ReservationStatus.CONFIRMED or reservation.starts_at <= now:
+            raise InvalidTransition()
+        reservation.status = ReservationStatus.CANCELLED
+        reservation.cancelled_at = now
+        reservation.cancelled_by = actor if actor is not None and actor.is_authenticated else None
+        reservation.cancel_channel = channel
+        reservation.cancel_reason = reason.strip()
+        reservation.cancel_caller = caller.strip()
+        reservation.cancel_called_at = called_at
+        reservation.sequence += 1
+        reservation.save()
+        audit_record(
+            action=AuditAction.RESERVATION_CANCEL,
+            actor=actor,
+            jobseeker=reservation.jobseeker,
+            target=f"reservation:{reservation.pk}",
+            detail=f"channel={channel}",
+            now=now,
+        )
+        cancellation_queue(reservation=reservation, now=now)
+    return reservation

@@ -1,0 +1,117 @@
+"""Slots: creating them one by one or from counselors' weekly patterns."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..calendar import TOKYO, closed_reason
+from ..errors import ClosedDay, SlotOverlap
+from ..models import SLOT_LENGTH, Counselor, Slot, SlotStatus, WeeklyAvailability
+
+
+def _overlaps(*, counselor: Counselor, starts_at: dt.datetime) -> bool:
+    ends_at = starts_at + SLOT_LENGTH
+    return Slot.objects.filter(
+        counselor=counselor, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exists()
+
+
+def slot_create(
+    *, counselor: Counselor, starts_at: dt.datetime, allow_closed_day: bool = False
+) -> Slot:
+    """One 30-minute slot; refused on a closed day or over another slot of the counselor."""
+    office = counselor.office
+    day = starts_at.astimezone(TOKYO).date()
+    closed = set(office.closed_days.values_list("date", flat=True))
+    if not allow_closed_day and closed_reason(day, closed):
+        raise ClosedDay()
+    with transaction.atomic():
+        # The exclusion constraint holds this on PostgreSQL; the check serves SQLite.
+        Counselor.objects.select_for_update().filter(pk=counselor.pk).first()
+        if _overlaps(counselor=counselor, starts_at=starts_at):
+            raise SlotOverlap()
+        try:
+            with transaction.atomic():
+                return Slot.objects.create(
+                    counselor=counselor,
+                    office=office,
+                    starts_at=starts_at,
+                    ends_at=starts_at + SLOT_LENGTH,
+                    status=SlotStatus.OPEN,
+                )
+        except IntegrityError as exc:
+            raise SlotOverlap() from exc
+
+
+def _pattern_starts(pattern: WeeklyAvailability, day: dt.date) -> list[dt.datetime]:
+    start = dt.datetime.combine(day, pattern.start_time, tzinfo=TOKYO)
+    end = dt.datetime.combine(day, pattern.end_time, tzinfo=TOKYO)
+    starts = []
+    while start + SLOT_LENGTH <= end:
+        starts.append(start)
+        start += SLOT_LENGTH
+    return starts
+
+
+def slots_generate(
+    *, counselor: Counselor, start_date: dt.date, end_date: dt.date, now: dt.datetime | None = None
+) -> int:
+    """Create the slots of `counselor`'s weekly patterns from start_date to end_date inclusive.
+
+    Skips closed days (weekends, national and substitute holidays, 29 Dec – 3 Jan, the office's
+    own closed days), times already past, and anything overlapping an existing slot. Idempotent:
+    running it twice creates nothing the second time. Returns how many slots were created.
+    """
+    now = now or timezone.now()
+    office = counselor.office
+    closed = set(
+        office.closed_days.filter(date__range=(start_date, end_date)).values_list("date", flat=True)
+    )
+    patterns = list(
+        counselor.patterns.filter(valid_from__lte=end_date).exclude(valid_until__lt=start_date)
+    )
+    if not patterns:
+        return 0
+    with transaction.atomic():
+        Counselor.objects.select_for_update().filter(pk=counselor.pk).first()
+        existing = list(
+            Slot.objects.filter(
+                counselor=counselor,
+                starts_at__gte=dt.datetime.combine(start_date, dt.time(0), tzinfo=TOKYO)
+                - SLOT_LENGTH,
+                starts_at__lt=dt.datetime.combine(
+                    end_date + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO
+                ),
+            ).values_list("starts_at", "ends_at")
+        )
+        wanted: list[Slot] = []
+        day = start_date
+        while day <= end_date:
+            if closed_reason(day, closed) is None:
+                for pattern in patterns:
+                    if pattern.weekday != day.weekday():
+                        continue
+                    if pattern.valid_from > day or (
+                        pattern.valid_until and pattern.valid_until < day
+                    ):
+                        continue
+                    for starts_at in _pattern_starts(pattern, day):
+                        ends_at = starts_at + SLOT_LENGTH
+                        if starts_at <= now:
+                            continue
+                        if any(s < ends_at and e > starts_at for s, e in existing):
+                            continue
+                        existing.append((starts_at, ends_at))
+                        wanted.append(
+                            Slot(
+                                counselor=counselor,
+                                office=office,
+                                starts_at=starts_at,
+                                ends_at=ends_at,
+                                status=SlotStatus.OPEN,
+                            )
+                        )
+            day += dt.timedelta(days=1)
+        Slot.objects.bulk_create(wanted, batch_size=500)
+    return len(wanted)

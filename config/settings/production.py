@@ -1,0 +1,63 @@
+"""Production settings: every required variable must be set, or start-up fails naming it."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+
+REQUIRED = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_PROVIDER"]
+
+
+def _require(name: str) -> str:
+    value = env.str(name, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"The environment variable {name} is required in production and is not set."
+        )
+    return value
+
+
+for _name in REQUIRED:
+    _require(_name)
+
+DEBUG = False
+SECRET_KEY = env.str("SECRET_KEY")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+
+# Email through django-anymail; the provider is chosen here, its credentials by its variables.
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER").lower()
+_PROVIDERS = {
+    "amazon_ses": "anymail.backends.amazon_ses.EmailBackend",
+    "postmark": "anymail.backends.postmark.EmailBackend",
+    "sendgrid": "anymail.backends.sendgrid.EmailBackend",
+    "mailgun": "anymail.backends.mailgun.EmailBackend",
+    "brevo": "anymail.backends.brevo.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+if EMAIL_PROVIDER not in _PROVIDERS:
+    raise ImproperlyConfigured(
+        f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not one of: {', '.join(sorted(_PROVIDERS))}."
+    )
+MAILERS = {"default": {"BACKEND": _PROVIDERS[EMAIL_PROVIDER]}}
+ANYMAIL = {
+    "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
+    "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
+    "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
+    "MAILGUN_SENDER_DOMAIN": env.str("MAILGUN_SENDER_DOMAIN", default=""),
+    "BREVO_API_KEY": env.str("BREVO_API_KEY", default=""),
+    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+}
+if EMAIL_PROVIDER == "smtp":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": _require("EMAIL_HOST"),
+        "port": env.int("EMAIL_PORT", default=587),
+        "username": env.str("EMAIL_HOST_USER", default=""),
+        "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env.bool("EMAIL_USE_TLS", default=True),
+    }
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

@@ -1,0 +1,73 @@
+"""Terms versions (Art 14) and the consents given to them (Art 2(3), 6)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TermsVersion(models.Model):
+    """One version of the terms of use; once published it is never edited."""
+
+    bureau = models.ForeignKey("bookings.Bureau", on_delete=models.PROTECT, related_name="terms")
+    label = models.CharField(_("label"), max_length=50)
+    body = models.TextField(_("full text"))
+    body_en = models.TextField(_("full text (English)"), blank=True)
+    summary = models.TextField(_("summary of the change"), blank=True)
+    summary_en = models.TextField(_("summary of the change (English)"), blank=True)
+    effective_from = models.DateTimeField(_("effective from"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("terms version")
+        verbose_name_plural = _("terms versions")
+        ordering = ["-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "label"], name="terms_label_unique"),
+            models.UniqueConstraint(
+                fields=["bureau", "effective_from"],
+                condition=Q(published_at__isnull=False),
+                name="terms_one_published_per_effective_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class ConsentChannel(models.TextChoices):
+    WEB = "web", _("Web booking journey")
+    STAFF = "staff", _("Recorded by staff")
+    IN_SESSION = "in_session", _("During a session")
+
+
+class Consent(models.Model):
+    """A jobseeker's agreement to a terms version and to the video app's terms (Art 2(3), 4)."""
+
+    jobseeker = models.ForeignKey(
+        "jobseekers.Jobseeker", on_delete=models.CASCADE, related_name="consents"
+    )
+    terms_version = models.ForeignKey(
+        TermsVersion, on_delete=models.PROTECT, related_name="consents"
+    )
+    given_at = models.DateTimeField(_("given at"))
+    channel = models.CharField(_("channel"), max_length=20, choices=ConsentChannel)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    video_app_terms_accepted = models.BooleanField(_("video app terms accepted"), default=False)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-given_at"]
+        indexes = [models.Index(fields=["jobseeker", "terms_version"])]
+
+    def __str__(self) -> str:
+        return f"{self.terms_version} {self.given_at:%Y-%m-%d}"

@@ -1,0 +1,179 @@
+"""Jobseekers (求職者): who may book, and the trail of who looked at them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .numbers import NORMAL_FORM_PATTERN
+
+
+class RegistrationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Unverified")
+    VERIFIED_STAFF = "verified_staff", _("Verified by staff")
+    VERIFIED_ROSTER = "verified_roster", _("Verified by roster import")
+
+
+class Language(models.TextChoices):
+    JA = "ja", "日本語"
+    EN = "en", "English"
+
+
+class EmailProblem(models.TextChoices):
+    NONE = "", _("None")
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINED = "complained", _("Complaint")
+
+
+class Jobseeker(models.Model):
+    """A person registered with Hello Work (Art 2(1)); only what the terms name is kept."""
+
+    number = models.CharField(_("jobseeker number"), max_length=14, unique=True)
+    family_name = models.CharField(_("family name"), max_length=50)
+    given_name = models.CharField(_("given name"), max_length=50)
+    family_name_kana = models.CharField(_("family name (katakana)"), max_length=50)
+    given_name_kana = models.CharField(_("given name (katakana)"), max_length=50)
+    email = models.EmailField(_("email"), max_length=254)
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    email_problem = models.CharField(
+        _("email delivery problem"), max_length=20, choices=EmailProblem, blank=True, default=""
+    )
+    email_problem_at = models.DateTimeField(null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    office = models.ForeignKey(
+        "bookings.Office",
+        on_delete=models.PROTECT,
+        related_name="jobseekers",
+        verbose_name=_("office"),
+    )
+    registration_status = models.CharField(
+        _("registration status"),
+        max_length=20,
+        choices=RegistrationStatus,
+        default=RegistrationStatus.UNVERIFIED,
+    )
+    registration_valid_until = models.DateField(
+        _("registration valid until"), null=True, blank=True
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    suspended = models.BooleanField(_("suspended"), default=False)
+    suspension_reason = models.TextField(_("suspension reason"), blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    needs_review = models.BooleanField(_("no-shows to review"), default=False)
+    review_flagged_at = models.DateTimeField(null=True, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language, default=Language.JA
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("jobseeker")
+        verbose_name_plural = _("jobseekers")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__regex=NORMAL_FORM_PATTERN),
+                name="jobseeker_number_normal_form",
+                violation_error_message=_("The jobseeker number is not in its normal form."),
+            ),
+            models.CheckConstraint(
+                condition=Q(suspended=False) | ~Q(suspension_reason=""),
+                name="jobseeker_suspension_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "registration_status"])]
+
+    def __str__(self) -> str:
+        return f"{self.number}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.registration_status != RegistrationStatus.UNVERIFIED
+
+
+class SignInPurpose(models.TextChoices):
+    FIRST_VISIT = "first_visit", _("First identification")
+    RETURNING = "returning", _("Returning jobseeker")
+
+
+class SignInToken(models.Model):
+    """A one-time link that proves an email address; only its hash is stored."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=20, choices=SignInPurpose)
+    jobseeker = models.ForeignKey(
+        Jobseeker, null=True, blank=True, on_delete=models.CASCADE, related_name="sign_in_tokens"
+    )
+    # For a first visit: the identification typed (number, names, email, office) until proven.
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    VERIFY = "verify", _("Registration verified")
+    SUSPEND = "suspend", _("Suspended")
+    UNSUSPEND = "unsuspend", _("Suspension lifted")
+    CLEAR_REVIEW = "clear_review", _("Review flag cleared")
+    RESERVATION_CREATE = "reservation_create", _("Reservation made")
+    RESERVATION_CANCEL = "reservation_cancel", _("Reservation cancelled")
+    LATE_NOTICE = "late_notice", _("Late notice recorded")
+    NO_SHOW = "no_show", _("No-show")
+    SESSION_START = "session_start", _("Session started")
+    SESSION_END = "session_end", _("Session ended")
+    EXPORT = "export", _("Exported")
+    ANONYMISE = "anonymise", _("Anonymised")
+
+
+class AuditEntry(models.Model):
+    """Who viewed or changed a jobseeker's record, and when (Art 9). No personal data in detail."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    action = models.CharField(max_length=30, choices=AuditAction)
+    jobseeker = models.ForeignKey(
+        Jobseeker, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    target = models.CharField(max_length=100, blank=True, help_text="e.g. reservation:42")
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"

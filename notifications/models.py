@@ -1,0 +1,95 @@
+"""The outbox: every email that must go out is a row first (Art 6(3))."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation (招待メール)")
+    CANCELLATION = "cancellation", _("Cancellation")
+    REMINDER = "reminder", _("Reminder")
+    NO_SHOW = "no_show", _("No-show notice")
+    TERMS_CHANGE = "terms_change", _("Terms change notice")
+
+
+class NotificationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class DeliveryEvent(models.TextChoices):
+    NONE = "", _("None")
+    DELIVERED = "delivered", _("Delivered")
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINED = "complained", _("Complaint")
+
+
+class Notification(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind)
+    reservation = models.ForeignKey(
+        "bookings.Reservation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    jobseeker = models.ForeignKey(
+        "jobseekers.Jobseeker",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    terms_version = models.ForeignKey(
+        "consent.TermsVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The reservation's sequence at the time: one invitation per reservation version.
+    sequence = models.PositiveIntegerField(default=0)
+    recipient = models.EmailField(_("recipient"), max_length=254)
+    language = models.CharField(max_length=5, default="ja")
+    status = models.CharField(
+        _("status"), max_length=10, choices=NotificationStatus, default=NotificationStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    delivery_event = models.CharField(max_length=20, choices=DeliveryEvent, blank=True, default="")
+    delivery_event_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    queued_at = models.DateTimeField(_("queued at"))
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-queued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reservation", "sequence"],
+                condition=Q(kind=NotificationKind.INVITATION),
+                name="notification_one_invitation_per_version",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=NotificationStatus.SENT) | Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+        ]
+        indexes = [
+            # The sweep reads only what has not gone out (healthchecks' api_flip_not_processed).
+            models.Index(
+                fields=["queued_at"],
+                condition=Q(status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING]),
+                name="notif_unsent_idx",
+            ),
+            models.Index(fields=["reservation", "kind"], name="notif_res_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

@@ -1,0 +1,39 @@
+import pytest
+from django.core.management import call_command
+
+from bookings.calendar import TOKYO, is_closed
+from bookings.models import Counselor, Office, Slot, WeeklyAvailability
+from consent.models import TermsVersion
+from jobseekers.models import Jobseeker
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return [
+        m.objects.count()
+        for m in (Office, Counselor, WeeklyAvailability, Slot, TermsVersion, Jobseeker)
+    ]
+
+
+def test_seed_demo_twice_gives_the_same_counts(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    out = capsys.readouterr().out
+    assert "admin" in out
+    call_command("seed_demo")
+    assert _counts() == first
+    assert first[0] >= 3 and first[3] > 0
+
+
+def test_demo_slots_fall_on_no_closed_day():
+    call_command("seed_demo")
+    for starts_at in Slot.objects.values_list("starts_at", flat=True):
+        assert not is_closed(starts_at.astimezone(TOKYO).date())
+
+
+def test_the_demo_terms_are_the_published_text():
+    call_command("seed_demo")
+    terms = TermsVersion.objects.get(label="v1")
+    assert "オンライン職業相談等利用規約" in terms.body
+    assert terms.published_at is not None

@@ -1,0 +1,65 @@
+"""Suite-wide fixtures, and the rule for tests that need real services.
+
+A test marked `postgres`, `redis` or `browser` runs when that service is present and is
+skipped with the reason otherwise. With REQUIRE_SERVICES=1 (CI) a missing service fails the run.
+"""
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
+
+
+def _redis_answers() -> bool:
+    from urllib.parse import urlparse
+
+    url = urlparse(settings.REDIS_TEST_URL)
+    try:
+        with socket.create_connection(
+            (url.hostname or "127.0.0.1", url.port or 6379), timeout=1
+        ) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def chromium_path() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+SERVICES = {
+    "postgres": (lambda: settings.POSTGRES_AVAILABLE, "PostgreSQL is not reachable"),
+    "redis": (_redis_answers, "Redis is not reachable"),
+    "browser": (lambda: chromium_path() is not None, "Chromium is not installed"),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    missing: dict[str, str] = {}
+    for name, (probe, reason) in SERVICES.items():
+        if any(name in item.keywords for item in items) and not probe():
+            missing[name] = reason
+    if not missing:
+        return
+    if REQUIRE_SERVICES:
+        raise pytest.UsageError(
+            "REQUIRE_SERVICES=1 but: " + "; ".join(missing.values()) + ". Start them and run again."
+        )
+    for item in items:
+        for name, reason in missing.items():
+            if name in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=f"{reason}: skipped ({name})"))
+
+
+@pytest.fixture(autouse=True)
+def _english_free_default_language(settings):
+    settings.LANGUAGE_CODE = "ja"
