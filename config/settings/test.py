@@ -5,6 +5,7 @@ and the tests marked `postgres` are skipped with the reason printed.
 """
 
 import hashlib
+import re
 
 import psycopg
 
@@ -57,7 +58,10 @@ else:
         }
     }
 
-REDIS_TEST_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+# Each checkout gets its own Redis database, so that tests that flush it disturb no other run.
+_numbered = re.search(r"(\d+)$", BASE_DIR.name)
+_redis_db = int(_numbered.group(1)) % 16 if _numbered else int(_checkout, 16) % 15 + 1
+REDIS_TEST_URL = env.str("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_redis_db}")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
