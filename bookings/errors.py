@@ -1,5 +1,6 @@
 """Domain errors of bookings; each carries a message a person can read."""
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,6 +64,18 @@ class JobseekerSuspended(BookingError):
         "Online booking is not available for you. Please contact your Hello Work office by phone."
     )
 
+    def __init__(self, message=None, *, phone: str = ""):
+        # Art 6(5), 13(1): a refused jobseeker is told to phone the office, so give the number.
+        if message is None and phone:
+            message = format_lazy(
+                _(
+                    "Online booking is not available for you. Please phone your Hello Work "
+                    "office: {phone}."
+                ),
+                phone=phone,
+            )
+        super().__init__(message)
+
 
 class RegistrationUnverified(BookingError):
     code = "unverified"
@@ -91,3 +104,8 @@ class ClosedDay(BookingError):
 class InvalidTransition(BookingError):
     code = "invalid_transition"
     default_message = _("This reservation cannot be changed in its current state.")
+
+
+class ReasonRequired(BookingError):
+    code = "reason_required"
+    default_message = _("Please give a reason.")

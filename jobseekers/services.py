@@ -3,7 +3,11 @@
 import calendar
 import datetime as dt
 
+from django.db import connection
 from django.utils import timezone
+
+from bookings.models import Reservation
+from bookings.sql import id_in
 
 from .models import AuditAction, AuditEntry, Jobseeker
 
@@ -34,6 +38,27 @@ def audit_record(
         target=target[:100],
         detail=detail[:500],
     )
+
+
+def audit_record_reservations(
+    *, action: str | AuditAction, reservation_ids: list[int], detail: str, now: dt.datetime
+) -> int:
+    """One system audit entry per reservation (target `reservation:<pk>`), in one INSERT … SELECT.
+
+    For sweeps that change thousands of reservations at once; `detail` holds no personal data.
+    """
+    if not reservation_ids:
+        return 0
+    ids_sql, ids_params = id_in("r.id", reservation_ids)
+    # Only table names (from the models) and id_in() are formatted in; values are bound.
+    sql = (
+        f"INSERT INTO {AuditEntry._meta.db_table} (at, action, jobseeker_id, target, detail) "  # noqa: S608
+        "SELECT %s, %s, r.jobseeker_id, %s || CAST(r.id AS TEXT), %s "
+        f"FROM {Reservation._meta.db_table} r WHERE {ids_sql}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, str(action), "reservation:", detail[:500], *ids_params])
+        return cursor.rowcount
 
 
 def jobseeker_touch(*, jobseeker: Jobseeker, today: dt.date, now: dt.datetime) -> None:

@@ -42,9 +42,9 @@ from ..tokens import hash_token, new_nonce, new_reference, reservation_token
 
 def jobseeker_gate(*, jobseeker: Jobseeker, now: dt.datetime) -> None:
     """Who may book online at all (Art 2(1), 13(1)); raises the first reason not to."""
-    if jobseeker.suspended:
-        raise JobseekerSuspended()
     office = jobseeker.office
+    if jobseeker.suspended:
+        raise JobseekerSuspended(phone=office.phone)
     if not jobseeker.is_verified and not office.unverified_may_book:
         raise RegistrationUnverified()
     valid_until = jobseeker.registration_valid_until

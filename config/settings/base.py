@@ -128,7 +128,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Art 6(5): a no-show 10 minutes after the start; a sweep every minute (not one ETA task per
+    # reservation) records it within 70 s of the deadline and survives restarts.
+    "noshow-sweep": {"task": "bookings.noshow_sweep", "schedule": 60.0},
+}
 
 # Email: the provider is chosen by settings (see production.py); locally, a readable outbox.
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
