@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from .admin_session import figures_view, reservation_session_view
 from .models import (
     Bureau,
     Counselor,
@@ -10,6 +14,7 @@ from .models import (
     StaffProfile,
     WeeklyAvailability,
 )
+from .selectors import offices_for_staff
 
 
 @admin.register(Bureau)
@@ -63,10 +68,31 @@ class SlotAdmin(admin.ModelAdmin):
 
 @admin.register(Reservation)
 class ReservationAdmin(admin.ModelAdmin):
-    list_display = ["reference", "starts_at", "office", "status", "source"]
+    list_display = ["reference", "starts_at", "office", "status", "source", "session_link"]
     list_select_related = ["office", "jobseeker"]
     list_filter = ["office", "status", "source"]
     search_fields = ["reference", "jobseeker__number"]
     date_hierarchy = "starts_at"
     raw_id_fields = ["jobseeker", "slot", "previous"]
     exclude = ["access_nonce", "access_token_hash"]
+
+    def get_queryset(self, request):
+        # Art 9: staff see only their office's reservations.
+        return super().get_queryset(request).filter(office__in=offices_for_staff(request.user))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/session/",
+                wrap(reservation_session_view),
+                name="bookings_reservation_session",
+            ),
+            path("figures/", wrap(figures_view), name="bookings_reservation_figures"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("Session"))
+    def session_link(self, obj: Reservation) -> str:
+        url = reverse("admin:bookings_reservation_session", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Start / end"))

@@ -1,0 +1,198 @@
+"""Admin pages of the session day: start and end a consultation, the refusal policy, figures.
+
+Thin views: they find the object within the staff user's offices (404 otherwise, Art 9) and
+call services; every rule lives in the services.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from jobseekers.models import Jobseeker
+from jobseekers.policy import (
+    jobseeker_clear_review,
+    jobseeker_noshow_count,
+    jobseeker_suspend,
+    jobseeker_unsuspend,
+)
+
+from .calendar import format_jp_range
+from .errors import BookingError
+from .models import Reservation, ReservationStatus
+from .selectors import office_week_figures, offices_for_staff
+from .services.sessions import session_end, session_end_early, session_start
+
+FIGURES_WEEKS = 12
+
+
+class SessionEndForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome (optional)"), max_length=500, required=False, widget=forms.Textarea
+    )
+
+
+class SessionEndEarlyForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for ending early (Art 13(1))"), max_length=500, widget=forms.Textarea
+    )
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for suspension"), widget=forms.Textarea)
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _context(request: HttpRequest, title: str, **extra) -> dict:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+@require_http_methods(["GET", "POST"])
+def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "bookings.change_reservation")
+    reservation = get_object_or_404(
+        Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
+        pk=pk,
+        office__in=offices_for_staff(request.user),
+    )
+    end_form = SessionEndForm()
+    early_form = SessionEndEarlyForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "start":
+                session_start(reservation=reservation, actor=request.user)
+                messages.success(request, _("The session has started."))
+                return redirect(request.path)
+            if action == "end":
+                end_form = SessionEndForm(request.POST)
+                if end_form.is_valid():
+                    session_end(
+                        reservation=reservation,
+                        actor=request.user,
+                        outcome=end_form.cleaned_data["outcome"],
+                    )
+                    messages.success(request, _("The session has ended."))
+                    return redirect(request.path)
+            elif action == "end_early":
+                early_form = SessionEndEarlyForm(request.POST)
+                if early_form.is_valid():
+                    session_end_early(
+                        reservation=reservation,
+                        actor=request.user,
+                        reason=early_form.cleaned_data["reason"],
+                    )
+                    messages.warning(
+                        request,
+                        _("The session was ended early. You may now suspend the jobseeker."),
+                    )
+                    return redirect(
+                        reverse(
+                            "admin:jobseekers_jobseeker_refusal", args=[reservation.jobseeker_id]
+                        )
+                    )
+            else:
+                messages.error(request, _("Unknown action."))
+        except BookingError as exc:
+            messages.error(request, exc.message)
+        reservation.refresh_from_db()
+    return TemplateResponse(
+        request,
+        "admin/bookings/reservation/session.html",
+        _context(
+            request,
+            _("Session"),
+            reservation=reservation,
+            when=format_jp_range(reservation.starts_at, reservation.ends_at),
+            can_start=reservation.status == ReservationStatus.CONFIRMED,
+            in_session=reservation.status == ReservationStatus.IN_SESSION,
+            end_form=end_form,
+            early_form=early_form,
+            opts=Reservation._meta,
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def jobseeker_refusal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "jobseekers.change_jobseeker")
+    jobseeker = get_object_or_404(
+        Jobseeker.objects.select_related("office"),
+        pk=pk,
+        office__in=offices_for_staff(request.user),
+    )
+    suspend_form = SuspendForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "suspend":
+                suspend_form = SuspendForm(request.POST)
+                if suspend_form.is_valid():
+                    jobseeker_suspend(
+                        jobseeker=jobseeker,
+                        actor=request.user,
+                        reason=suspend_form.cleaned_data["reason"],
+                    )
+                    messages.success(request, _("The jobseeker is suspended from online booking."))
+                    return redirect(request.path)
+            elif action == "clear_review":
+                jobseeker_clear_review(jobseeker=jobseeker, actor=request.user)
+                messages.success(request, _("The review flag was cleared."))
+                return redirect(request.path)
+            elif action == "unsuspend":
+                jobseeker_unsuspend(jobseeker=jobseeker, actor=request.user)
+                messages.success(request, _("The suspension was lifted."))
+                return redirect(request.path)
+            else:
+                messages.error(request, _("Unknown action."))
+        except BookingError as exc:
+            messages.error(request, exc.message)
+        jobseeker.refresh_from_db()
+    return TemplateResponse(
+        request,
+        "admin/jobseekers/jobseeker/refusal.html",
+        _context(
+            request,
+            _("No-shows and suspension"),
+            jobseeker=jobseeker,
+            noshow_count=jobseeker_noshow_count(jobseeker=jobseeker),
+            suspend_form=suspend_form,
+            opts=Jobseeker._meta,
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def figures_view(request: HttpRequest) -> HttpResponse:
+    _require(request, "bookings.view_reservation")
+    now = timezone.now()
+    rows = office_week_figures(
+        offices=offices_for_staff(request.user),
+        since=now - dt.timedelta(weeks=FIGURES_WEEKS),
+        until=now,
+    )
+    return TemplateResponse(
+        request,
+        "admin/bookings/figures.html",
+        _context(
+            request,
+            _("Attendance, no-show and cancellation rates"),
+            rows=rows,
+            weeks=FIGURES_WEEKS,
+            opts=Reservation._meta,
+        ),
+    )

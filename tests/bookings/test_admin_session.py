@@ -1,0 +1,174 @@
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import ReservationStatus
+from jobseekers.models import AuditAction, AuditEntry
+from tests.factories import (
+    JobseekerFactory,
+    OfficeFactory,
+    ReservationFactory,
+    SlotFactory,
+    StaffProfileFactory,
+    UserFactory,
+)
+from tests.helpers import staff_login
+
+PERMS = [
+    "change_reservation",
+    "view_reservation",
+    "change_jobseeker",
+    "view_jobseeker",
+]
+
+
+def _staff(office):
+    user = UserFactory()
+    user.user_permissions.set(Permission.objects.filter(codename__in=PERMS))
+    StaffProfileFactory(user=user, office=office)
+    return user
+
+
+def _reservation(office, **kwargs):
+    slot = SlotFactory(
+        starts_at=kwargs.pop("starts_at", timezone.now() - dt.timedelta(minutes=1)),
+        counselor__office=office,
+    )
+    return ReservationFactory(slot=slot, jobseeker=JobseekerFactory(office=office), **kwargs)
+
+
+@pytest.fixture
+def office():
+    return OfficeFactory()
+
+
+@pytest.fixture
+def staff_client(client, office):
+    return staff_login(client, _staff(office))
+
+
+def _session_url(reservation):
+    return reverse("admin:bookings_reservation_session", args=[reservation.pk])
+
+
+@pytest.mark.django_db
+def test_staff_start_and_end_a_session_of_their_office(staff_client, office):
+    reservation = _reservation(office)
+    url = _session_url(reservation)
+    assert staff_client.get(url).status_code == 200
+    assert staff_client.post(url, {"action": "start"}).status_code == 302
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.IN_SESSION
+    response = staff_client.post(url, {"action": "end", "outcome": "応募書類の添削"})
+    assert response.status_code == 302
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.COMPLETED
+    assert reservation.outcome == "応募書類の添削"
+
+
+@pytest.mark.django_db
+def test_ending_early_without_a_reason_changes_nothing(staff_client, office):
+    reservation = _reservation(
+        office, status=ReservationStatus.IN_SESSION, started_at=timezone.now()
+    )
+    response = staff_client.post(_session_url(reservation), {"action": "end_early", "reason": ""})
+    assert response.status_code == 400
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.IN_SESSION
+
+
+@pytest.mark.django_db
+def test_ending_early_leads_to_the_suspension_page(staff_client, office):
+    reservation = _reservation(
+        office, status=ReservationStatus.IN_SESSION, started_at=timezone.now()
+    )
+    response = staff_client.post(
+        _session_url(reservation), {"action": "end_early", "reason": "目的外利用（13条1項）"}
+    )
+    refusal = reverse("admin:jobseekers_jobseeker_refusal", args=[reservation.jobseeker_id])
+    assert response.status_code == 302
+    assert response.url == refusal
+    response = staff_client.post(refusal, {"action": "suspend", "reason": "目的外利用のため"})
+    assert response.status_code == 302
+    reservation.jobseeker.refresh_from_db()
+    assert reservation.jobseeker.suspended
+
+
+@pytest.mark.django_db
+def test_starting_twice_is_refused_with_a_message(staff_client, office):
+    reservation = _reservation(office, status=ReservationStatus.NO_SHOW)
+    response = staff_client.post(_session_url(reservation), {"action": "start"})
+    assert response.status_code == 400
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.NO_SHOW
+
+
+@pytest.mark.django_db
+def test_another_offices_reservation_and_jobseeker_are_404(staff_client):
+    other = _reservation(OfficeFactory())
+    assert staff_client.get(_session_url(other)).status_code == 404
+    assert staff_client.post(_session_url(other), {"action": "start"}).status_code == 404
+    refusal = reverse("admin:jobseekers_jobseeker_refusal", args=[other.jobseeker_id])
+    assert staff_client.get(refusal).status_code == 404
+    other.refresh_from_db()
+    assert other.status == ReservationStatus.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_the_session_pages_refuse_other_methods(staff_client, office):
+    reservation = _reservation(office)
+    assert staff_client.put(_session_url(reservation)).status_code == 405
+    refusal = reverse("admin:jobseekers_jobseeker_refusal", args=[reservation.jobseeker_id])
+    assert staff_client.delete(refusal).status_code == 405
+    figures = reverse("admin:bookings_reservation_figures")
+    assert staff_client.post(figures).status_code == 405
+
+
+@pytest.mark.django_db
+def test_staff_clear_the_review_flag_and_lift_a_suspension(staff_client, office):
+    jobseeker = JobseekerFactory(
+        office=office, needs_review=True, suspended=True, suspension_reason="x"
+    )
+    url = reverse("admin:jobseekers_jobseeker_refusal", args=[jobseeker.pk])
+    assert staff_client.get(url).status_code == 200
+    assert staff_client.post(url, {"action": "unsuspend"}).status_code == 302
+    assert staff_client.post(url, {"action": "clear_review"}).status_code == 302
+    jobseeker.refresh_from_db()
+    assert not jobseeker.suspended and not jobseeker.needs_review
+    assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+        AuditAction.UNSUSPEND,
+        AuditAction.CLEAR_REVIEW,
+    }
+
+
+@pytest.mark.django_db
+def test_figures_show_rates_of_the_users_office_only(staff_client, office):
+    past = timezone.now() - dt.timedelta(days=2)
+    for status in [
+        ReservationStatus.COMPLETED,
+        ReservationStatus.COMPLETED,
+        ReservationStatus.COMPLETED,
+    ]:
+        _reservation(office, status=status, starts_at=past)
+    _reservation(office, status=ReservationStatus.NO_SHOW, starts_at=past)
+    other = OfficeFactory(name="よその所")
+    _reservation(other, status=ReservationStatus.NO_SHOW, starts_at=past)
+    response = staff_client.get(reverse("admin:bookings_reservation_figures"))
+    assert response.status_code == 200
+    (row,) = response.context["rows"]
+    assert (row.office, row.booked, row.attended, row.no_show) == (office.name, 4, 3, 1)
+    assert row.attendance_rate == 0.75
+    assert "75%" in response.content.decode()
+    assert "よその所" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_staff_user_without_permission_is_refused(client, office):
+    user = UserFactory()
+    StaffProfileFactory(user=user, office=office)
+    staff_login(client, user)
+    reservation = _reservation(office)
+    assert client.get(_session_url(reservation)).status_code == 403
