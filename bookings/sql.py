@@ -1,6 +1,7 @@
 """Small SQL helpers for the few statements written by hand (sweeps over thousands of rows)."""
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 
 def id_in(column: str, ids: list[int]) -> tuple[str, list]:
@@ -12,3 +13,10 @@ def id_in(column: str, ids: list[int]) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def id_set(ids: list[int]) -> RawSQL | list[int]:
+    """For `field__in=`: one array parameter on PostgreSQL (see `id_in`), the list elsewhere."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return list(ids)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 
 from bookings.errors import InvalidTransition, ReasonRequired
 from bookings.models import Office, Reservation, ReservationStatus
+from bookings.sql import id_set
 
 from .models import AuditAction, AuditEntry, Jobseeker
 from .services import audit_record
@@ -31,7 +32,7 @@ def jobseekers_noshow_policy_apply(*, jobseeker_ids: list[int], now: dt.datetime
     Runs in the caller's transaction (the sweep's), grouped per office: one count per office.
     """
     candidates = (
-        Jobseeker.objects.filter(pk__in=jobseeker_ids, suspended=False)
+        Jobseeker.objects.filter(pk__in=id_set(jobseeker_ids), suspended=False)
         .values_list("pk", "office_id")
         .order_by()
     )
@@ -44,7 +45,7 @@ def jobseekers_noshow_policy_apply(*, jobseeker_ids: list[int], now: dt.datetime
         window = dt.timedelta(days=office.noshow_window_days)
         over = list(
             Reservation.objects.filter(
-                jobseeker_id__in=by_office[office.pk],
+                jobseeker_id__in=id_set(by_office[office.pk]),
                 status=ReservationStatus.NO_SHOW,
                 starts_at__gte=now - window,
             )

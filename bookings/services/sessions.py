@@ -185,7 +185,7 @@ def noshow_sweep(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     total = 0
     while True:
-        ids = noshow_due_ids(now=now)
+        ids = noshow_due_ids(now=now, limit=SWEEP_BATCH)
         if not ids:
             return total
         claimed = _noshow_claim_batch(ids=ids, now=now)

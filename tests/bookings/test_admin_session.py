@@ -172,3 +172,18 @@ def test_a_staff_user_without_permission_is_refused(client, office):
     staff_login(client, user)
     reservation = _reservation(office)
     assert client.get(_session_url(reservation)).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_reservation_list_shows_only_the_users_office_and_links_the_figures(
+    staff_client, office
+):
+    mine = _reservation(office)
+    theirs = _reservation(OfficeFactory())
+    response = staff_client.get(reverse("admin:bookings_reservation_changelist"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert mine.reference in content
+    assert theirs.reference not in content
+    assert reverse("admin:bookings_reservation_figures") in content
+    assert reverse("admin:bookings_reservation_session", args=[mine.pk]) in content
