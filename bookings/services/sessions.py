@@ -146,7 +146,8 @@ def _noshow_claim(*, ids: list[int], now: dt.datetime) -> list[tuple[int, int]]:
     sql = (
         f"UPDATE {table} SET status = %s, no_show_at = %s, updated_at = %s, "  # noqa: S608
         f"sequence = sequence + 1 WHERE {ids_sql} AND status = %s "
-        "AND started_at IS NULL AND late_notice_at IS NULL RETURNING id, jobseeker_id"
+        "AND started_at IS NULL AND late_notice_at IS NULL AND starts_at <= %s "
+        "RETURNING id, jobseeker_id"
     )
     params = [
         ReservationStatus.NO_SHOW.value,
@@ -154,6 +155,7 @@ def _noshow_claim(*, ids: list[int], now: dt.datetime) -> list[tuple[int, int]]:
         now,
         *ids_params,
         ReservationStatus.CONFIRMED.value,
+        now - NO_SHOW_AFTER,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -115,7 +115,7 @@ def no_show_queue_many(*, reservation_ids: list[int], now: dt.datetime) -> list[
 
     One INSERT … SELECT writes every row (same fields and idempotency key `no_show:<pk>` as
     `no_show_queue`); building 10,000 model instances instead took most of a sweep's time.
-    The claim guarantees none of these reservations has a no-show notice yet.
+    A reservation that already has its notice gets no second one.
     """
     if not reservation_ids:
         return []
@@ -128,7 +128,10 @@ def no_show_queue_many(*, reservation_ids: list[int], now: dt.datetime) -> list[
         "SELECT %s, r.id, r.jobseeker_id, r.sequence, j.email, j.preferred_language, %s, 0, "
         "'', '', '', %s || CAST(r.id AS TEXT), %s, %s, %s "
         f"FROM {Reservation._meta.db_table} r JOIN {Jobseeker._meta.db_table} j "
-        f"ON j.id = r.jobseeker_id WHERE {ids_sql} RETURNING id"
+        f"ON j.id = r.jobseeker_id WHERE {ids_sql} "
+        # A reservation put back to confirmed by hand and swept again already has its notice:
+        # skip it rather than fail the whole batch.
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     )
     params = [
         NotificationKind.NO_SHOW.value,

@@ -217,3 +217,15 @@ def test_a_suspended_jobseeker_is_turned_away_with_the_offices_number():
     with pytest.raises(JobseekerSuspended) as caught:
         jobseeker_gate(jobseeker=jobseeker, now=timezone.now())
     assert "086-222-2905" in str(caught.value.message)
+
+
+@pytest.mark.django_db
+def test_a_reservation_swept_again_gets_no_second_notice():
+    reservation = _reservation()
+    assert noshow_sweep(now=START + dt.timedelta(minutes=10)) == 1
+    # Staff put it back by hand in the admin; the next sweep must not fail nor mail twice.
+    reservation.refresh_from_db()
+    reservation.status = ReservationStatus.CONFIRMED
+    reservation.save()
+    assert noshow_sweep(now=START + dt.timedelta(minutes=11)) == 1
+    assert Notification.objects.filter(reservation=reservation).count() == 1
