@@ -195,7 +195,7 @@ def main() -> None:
         from django.db import connection
 
         from bookings.models import Reservation
-        from bookings.services.sessions import noshow_due_q
+        from bookings.services.sessions import SWEEP_BATCH, noshow_due_q
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
@@ -209,7 +209,9 @@ def main() -> None:
 
         due_query = Reservation.objects.filter(noshow_due_q(now=NOW)).order_by("starts_at", "pk")
         print("\nEXPLAIN (ANALYZE) of the sweep's read, with the partial index:")
-        plan = due_query.values_list("pk", flat=True)[:1000].explain(analyze=True, buffers=True)
+        plan = due_query.values_list("pk", flat=True)[:SWEEP_BATCH].explain(
+            analyze=True, buffers=True
+        )
         print(plan)
         assert "res_confirmed_start_idx" in plan, "the sweep does not use the partial index"
         sweep_ix, idle_ix = timed_sweep("with res_confirmed_start_idx")
@@ -219,7 +221,7 @@ def main() -> None:
             cursor.execute("DROP INDEX res_confirmed_start_idx")
             cursor.execute("ANALYZE bookings_reservation")
         print("\nBaseline: the same sweep with res_confirmed_start_idx dropped:")
-        print(due_query.values_list("pk", flat=True)[:1000].explain(analyze=True))
+        print(due_query.values_list("pk", flat=True)[:SWEEP_BATCH].explain(analyze=True))
         sweep_base, idle_base = timed_sweep("without the index (baseline)")
         with connection.cursor() as cursor:
             cursor.execute(
