@@ -1,0 +1,37 @@
+"""Links an email or a calendar entry gives the jobseeker."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from bookings.tokens import reservation_token
+
+# The public reservation page (issue 3) is reached by `bookings:reservation` with the token.
+RESERVATION_PAGE_URL_NAME = "bookings:reservation"
+
+
+def site_url() -> str:
+    return settings.SITE_URL.rstrip("/")
+
+
+def site_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def reservation_page_url(reservation) -> str:
+    """The unguessable link to the jobseeker's reservation page; the home page until it exists."""
+    token = reservation_token(reference=reservation.reference, nonce=reservation.access_nonce)
+    try:
+        path = reverse(RESERVATION_PAGE_URL_NAME, kwargs={"token": token})
+    except NoReverseMatch:
+        path = "/"
+    return f"{site_url()}{path}"
+
+
+def booking_start_url() -> str:
+    try:
+        path = reverse("bookings:start")
+    except NoReverseMatch:
+        path = "/"
+    return f"{site_url()}{path}"
