@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,3 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("bookings.urls")),
 ]
+
+# The email provider's tracking webhook, only when its shared secret is configured.
+if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    urlpatterns.append(path("anymail/", include("notifications.urls")))

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bookings.models import Reservation
+
 
 class NotificationKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation (招待メール)")
@@ -18,11 +20,18 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # Not sent because it no longer applies (a reminder for a reservation cancelled meanwhile).
+    SKIPPED = "skipped", _("Skipped")
+
+
+UNSENT_STATUSES = [NotificationStatus.QUEUED, NotificationStatus.SENDING]
 
 
 class DeliveryEvent(models.TextChoices):
     NONE = "", _("None")
     DELIVERED = "delivered", _("Delivered")
+    DEFERRED = "deferred", _("Deferred")
+    REJECTED = "rejected", _("Rejected by the provider")
     BOUNCED = "bounced", _("Bounced")
     COMPLAINED = "complained", _("Complaint")
 
@@ -60,6 +69,9 @@ class Notification(models.Model):
     delivery_event_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     queued_at = models.DateTimeField(_("queued at"))
+    # After a temporary failure: not before this (the sweep honours it; the task's retry
+    # countdown is the fast path).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sending_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
@@ -85,7 +97,7 @@ class Notification(models.Model):
             # The sweep reads only what has not gone out (healthchecks' api_flip_not_processed).
             models.Index(
                 fields=["queued_at"],
-                condition=Q(status__in=[NotificationStatus.QUEUED, NotificationStatus.SENDING]),
+                condition=Q(status__in=UNSENT_STATUSES),
                 name="notif_unsent_idx",
             ),
             models.Index(fields=["reservation", "kind"], name="notif_res_kind_idx"),
@@ -93,3 +105,45 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class TrackingEvent(models.Model):
+    """One delivery event the provider reported through the tracking webhook, kept once.
+
+    Providers retry webhooks; the unique key makes a second copy of an event a no-op.
+    """
+
+    esp_name = models.CharField(max_length=40)
+    event_key = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=30)
+    message_id = models.CharField(max_length=200, blank=True)
+    notification = models.ForeignKey(
+        Notification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tracking_events",
+    )
+    description = models.CharField(max_length=300, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
+        constraints = [
+            models.UniqueConstraint(fields=["esp_name", "event_key"], name="tracking_event_once")
+        ]
+        indexes = [models.Index(fields=["message_id"], name="tracking_message_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.esp_name} {self.event_type}"
+
+
+class PendingInvitation(Reservation):
+    """Admin view of confirmed reservations whose invitation has not gone out (Art 6(3))."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("invitation not sent")
+        verbose_name_plural = _("invitations not sent")

@@ -1,10 +1,53 @@
-"""Celery tasks of notifications: they take ids and call services."""
+"""Celery tasks of notifications: they take ids and call services.
+
+acks_late with reject_on_worker_lost: a message is acknowledged only when its task has
+finished, so a worker that dies mid-send leaves it to be delivered again (and the outbox
+sweep re-sends the row in any case). No countdown is longer than 60 s: the Redis transport
+would deliver a message twice once its visibility timeout passed.
+"""
 
 from celery import shared_task
 
-from .services.delivery import notification_send
+from .queue import MAX_COUNTDOWN, enqueue_send
+from .services.delivery import Outcome, notification_send
+from .services.sweep import notification_sweep, reminder_sweep
+
+SEND_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    # A provider call has its own 30 s timeout; this stops a hung one well inside the lease.
+    "soft_time_limit": 120,
+    "time_limit": 150,
+}
 
 
-@shared_task(name="notifications.send", acks_late=True, reject_on_worker_lost=True)
-def send_notification(notification_id: int) -> bool:
-    return notification_send(notification_id=notification_id)
+@shared_task(name="notifications.send", bind=True, max_retries=None, **SEND_OPTIONS)
+def send_notification(self, notification_id: int) -> str:
+    result = notification_send(notification_id=notification_id)
+    if result.outcome == Outcome.RETRY and result.retry_in <= MAX_COUNTDOWN:
+        raise self.retry(countdown=result.retry_in)
+    # A longer wait is held in the row (next_attempt_at); the sweep brings it back.
+    return result.outcome.value
+
+
+@shared_task(name="notifications.send_batch", **SEND_OPTIONS)
+def send_notification_batch(notification_ids: list[int]) -> int:
+    """Many sends in one message (a sweep's worth); a temporary failure gets its own retry."""
+    sent = 0
+    for notification_id in notification_ids:
+        result = notification_send(notification_id=notification_id)
+        sent += result.outcome == Outcome.SENT
+        if result.outcome == Outcome.RETRY and result.retry_in <= MAX_COUNTDOWN:
+            enqueue_send(notification_id, countdown=result.retry_in)
+    return sent
+
+
+@shared_task(name="notifications.sweep", ignore_result=True)
+def notification_sweep_task() -> int:
+    return notification_sweep()
+
+
+@shared_task(name="notifications.reminder_sweep", ignore_result=True)
+def reminder_sweep_task() -> int:
+    return reminder_sweep()

@@ -1,7 +1,6 @@
 """Making and cancelling reservations; every rule of Art 6 is checked here, at commit."""
 
 import datetime as dt
-import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,6 +8,7 @@ from django.utils import timezone
 from consent.selectors import consent_is_current
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.services import audit_record, jobseeker_touch
+from notifications.services.meeting import meeting_url_for
 from notifications.services.outbox import cancellation_queue, invitation_queue
 
 from ..calendar import TOKYO, booking_deadline, tokyo_date
@@ -29,7 +29,6 @@ from ..errors import (
 from ..models import (
     ACTIVE_STATUSES,
     CancelChannel,
-    MeetingUrlMode,
     Office,
     Reservation,
     ReservationSource,
@@ -73,17 +72,6 @@ def upcoming_web_count(*, jobseeker: Jobseeker, now: dt.datetime) -> int:
         source=ReservationSource.WEB,
         starts_at__gt=now,
     ).count()
-
-
-def meeting_url_for(*, slot: Slot, office: Office) -> tuple[str, str]:
-    """(url, problem): the office's choice of the counselor's room or a per-reservation URL."""
-    if office.meeting_url_mode == MeetingUrlMode.TEMPLATE:
-        if "{token}" not in office.meeting_url_template:
-            return "", "The office's meeting URL template has no {token}."
-        return office.meeting_url_template.replace("{token}", secrets.token_urlsafe(16)), ""
-    if not slot.counselor.meeting_room_url:
-        return "", "The counselor has no personal meeting room URL."
-    return slot.counselor.meeting_room_url, ""
 
 
 def _check_slot(*, slot: Slot, jobseeker: Jobseeker, source: str, now: dt.datetime) -> None:

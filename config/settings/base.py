@@ -132,12 +132,23 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Art 6(5): a no-show 10 minutes after the start; a sweep every minute (not one ETA task per
     # reservation) records it within 70 s of the deadline and survives restarts.
     "noshow-sweep": {"task": "bookings.noshow_sweep", "schedule": 60.0},
+    # The outbox guarantees delivery; the queue is only the fast path (see docs/notifications.md).
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
+    "notifications-reminders": {"task": "notifications.reminder_sweep", "schedule": 60.0},
 }
+# Outbox timings (seconds): a queued row the queue lost is re-sent after the grace; a row left
+# in "sending" longer than the lease is assumed lost with its worker (docs/notifications.md).
+NOTIFICATION_SEND_GRACE = env.float("NOTIFICATION_SEND_GRACE", default=60.0)
+NOTIFICATION_SENDING_LEASE = env.float("NOTIFICATION_SENDING_LEASE", default=300.0)
+NOTIFICATION_RETRY_BASE = env.float("NOTIFICATION_RETRY_BASE", default=2.0)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=15)
 
 # Email: the provider is chosen by settings (see production.py); locally, a readable outbox.
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@hellowork.example.jp")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The tracking webhook (/anymail/<provider>/tracking/) takes HTTP basic auth "user:password".
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
 
 # The public base URL used in emails (links to the reservation page).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -40,14 +40,29 @@ if EMAIL_PROVIDER not in _PROVIDERS:
         f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not one of: {', '.join(sorted(_PROVIDERS))}."
     )
 MAILERS = {"default": {"BACKEND": _PROVIDERS[EMAIL_PROVIDER]}}
-ANYMAIL = {
-    "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
-    "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
-    "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
-    "MAILGUN_SENDER_DOMAIN": env.str("MAILGUN_SENDER_DOMAIN", default=""),
-    "BREVO_API_KEY": env.str("BREVO_API_KEY", default=""),
-    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+# Each provider's credentials are required when it is chosen (Amazon SES reads the usual AWS
+# variables or the instance role through boto3).
+_PROVIDER_SECRETS = {
+    "postmark": ["POSTMARK_SERVER_TOKEN"],
+    "sendgrid": ["SENDGRID_API_KEY"],
+    "mailgun": ["MAILGUN_API_KEY", "MAILGUN_SENDER_DOMAIN"],
+    "brevo": ["BREVO_API_KEY"],
 }
+ANYMAIL = {name: _require(name) for name in _PROVIDER_SECRETS.get(EMAIL_PROVIDER, [])}
+if EMAIL_PROVIDER == "amazon_ses":
+    try:
+        import boto3  # noqa: F401
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            "EMAIL_PROVIDER=amazon_ses needs boto3: pip install 'django-anymail[amazon-ses]'."
+        ) from exc
+    ANYMAIL["AMAZON_SES_CLIENT_PARAMS"] = {
+        "region_name": env.str("AWS_SES_REGION", default="ap-northeast-1")
+    }
+# The tracking webhook is mounted only with a secret (HTTP basic auth "user:password").
+ANYMAIL["WEBHOOK_SECRET"] = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
+if ANYMAIL["WEBHOOK_SECRET"] and ":" not in ANYMAIL["WEBHOOK_SECRET"]:
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be of the form user:password.")
 if EMAIL_PROVIDER == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": _require("EMAIL_HOST"),
@@ -55,6 +70,7 @@ if EMAIL_PROVIDER == "smtp":
         "username": env.str("EMAIL_HOST_USER", default=""),
         "password": env.str("EMAIL_HOST_PASSWORD", default=""),
         "use_tls": env.bool("EMAIL_USE_TLS", default=True),
+        "timeout": env.int("EMAIL_TIMEOUT", default=30),
     }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

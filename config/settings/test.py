@@ -65,6 +65,7 @@ REDIS_TEST_URL = env.str("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_re
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+ANYMAIL = {"WEBHOOK_SECRET": "hook:test-webhook-secret"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = "memory://"

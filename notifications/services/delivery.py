@@ -1,74 +1,248 @@
-"""Sending one outbox row: claim it, render it, hand it to the email provider, record the result."""
+"""Sending one outbox row: claim it, render it, hand it to the provider, record the result.
+
+Safe to run twice, and from several workers at once: a row is claimed with a conditional
+UPDATE (queued → sending) and only the worker whose UPDATE changed it sends. What can still
+produce a second copy is written down in docs/notifications.md.
+"""
 
 import datetime as dt
+import enum
 import logging
+import random
+import smtplib
+from dataclasses import dataclass
 
+from anymail.exceptions import (
+    AnymailAPIError,
+    AnymailInvalidAddress,
+    AnymailRecipientsRefused,
+)
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from ..models import Notification, NotificationStatus
+from bookings.models import ReservationStatus
+from jobseekers.models import EmailProblem, Jobseeker
+
+from ..emails import message_id_for, notification_message
+from ..models import Notification, NotificationKind, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
-# A row left in "sending" longer than this is assumed lost with its worker.
-SENDING_LEASE = dt.timedelta(minutes=5)
+# Longest wait between two attempts; past a minute the wait is held in the row (next_attempt_at)
+# and the sweep, not a broker countdown, brings the row back.
+MAX_RETRY_DELAY = 30 * 60
+MAX_ERROR = 1000
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    NOT_CLAIMED = "not_claimed"  # sent already, failed, or another worker holds it
+    SKIPPED = "skipped"  # no longer applies
+    RETRY = "retry"  # temporary failure: try again after `retry_in` seconds
+    FAILED = "failed"  # permanent: a person has to look
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    retry_in: float = 0.0
+
+
+def sending_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.NOTIFICATION_SENDING_LEASE)
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter: base, 2·base, 4·base … capped at MAX_RETRY_DELAY."""
+    base = settings.NOTIFICATION_RETRY_BASE * 2 ** max(attempts - 1, 0)
+    return min(MAX_RETRY_DELAY, base) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter only
 
 
 def notification_claim(*, notification_id: int, now: dt.datetime) -> bool:
-    """Move a queued row (or one whose sending lease expired) to sending; True if we got it."""
-    claimed = Notification.objects.filter(
-        pk=notification_id, status=NotificationStatus.QUEUED
-    ).update(status=NotificationStatus.SENDING, sending_started_at=now, updated_at=now)
-    if claimed == 1:
-        return True
+    """Move a queued row to sending and count the attempt; True only for the one who did it."""
     return (
-        Notification.objects.filter(
-            pk=notification_id,
+        Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED).update(
             status=NotificationStatus.SENDING,
-            sending_started_at__lt=now - SENDING_LEASE,
-        ).update(sending_started_at=now, updated_at=now)
+            sending_started_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
         == 1
     )
 
 
-def _render(notification: Notification) -> EmailMultiAlternatives:
-    context = {
-        "notification": notification,
-        "reservation": notification.reservation,
-        "jobseeker": notification.jobseeker,
-        "site_url": settings.SITE_URL,
-    }
-    with translation.override(notification.language):
-        base = f"emails/{notification.kind}"
-        subject = " ".join(render_to_string(f"{base}-subject.txt", context).split())
-        text = render_to_string(f"{base}-body.txt", context)
-        html = render_to_string(f"{base}-body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[notification.recipient])
-    message.attach_alternative(html, "text/html")
-    return message
+def _is_temporary(exc: Exception) -> bool:
+    """Provider errors worth retrying: 5xx, 429, timeouts, dropped connections, SMTP 4xx."""
+    if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
+        return False
+    if isinstance(exc, AnymailAPIError):
+        status = exc.status_code
+        return status is None or status == 429 or status >= 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPException | OSError):
+        return True
+    # Unknown errors (a misconfigured provider, a bug): retried until NOTIFICATION_MAX_ATTEMPTS,
+    # then failed for staff to see; never an endless loop.
+    return True
 
 
-def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> bool:
-    """Send one notification if it is still due; safe to call twice. True when it was sent now."""
+def _is_recipient_refusal(exc: Exception) -> bool:
+    return isinstance(
+        exc, AnymailRecipientsRefused | AnymailInvalidAddress | smtplib.SMTPRecipientsRefused
+    )
+
+
+def _describe(exc: Exception) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a provider error that cannot describe itself
+        text = repr(exc.args)
+    return f"{type(exc).__name__}: {text}"[:MAX_ERROR]
+
+
+def _still_holding(notification: Notification) -> Q:
+    """The row as this worker claimed it (not re-queued by the sweep since)."""
+    return Q(
+        pk=notification.pk,
+        status=NotificationStatus.SENDING,
+        sending_started_at=notification.sending_started_at,
+    )
+
+
+def _finish(notification: Notification, status: str, reason: str, now: dt.datetime) -> None:
+    fields = {"status": status, "last_error": reason[:MAX_ERROR], "updated_at": now}
+    if status == NotificationStatus.FAILED:
+        fields["failed_at"] = now
+    Notification.objects.filter(_still_holding(notification)).update(**fields)
+
+
+def _reason_not_to_send(notification: Notification, now: dt.datetime) -> tuple[str, str] | None:
+    """(status, reason) when the row must not go out as it stands; None when it may."""
+    reservation = notification.reservation
+    jobseeker = notification.jobseeker
+    if jobseeker is not None and jobseeker.anonymised_at is not None:
+        return NotificationStatus.SKIPPED, gettext_noop("The jobseeker's data was anonymised.")
+    if reservation is None or notification.kind not in (
+        NotificationKind.INVITATION,
+        NotificationKind.REMINDER,
+    ):
+        return None
+    if reservation.status != ReservationStatus.CONFIRMED:
+        return NotificationStatus.SKIPPED, gettext_noop("The reservation is no longer confirmed.")
+    if notification.sequence != reservation.sequence:
+        return NotificationStatus.SKIPPED, gettext_noop("The reservation changed since.")
+    if notification.kind == NotificationKind.REMINDER and reservation.starts_at <= now:
+        return NotificationStatus.SKIPPED, gettext_noop("The consultation has started.")
+    if not reservation.meeting_url:
+        # Art 6(3): never an invitation without its meeting URL; staff see why.
+        problem = reservation.meeting_url_problem or gettext_noop("No meeting URL.")
+        return NotificationStatus.FAILED, problem
+    return None
+
+
+def _flag_recipient(notification: Notification, now: dt.datetime) -> None:
+    if notification.jobseeker_id is None:
+        return
+    Jobseeker.objects.filter(
+        pk=notification.jobseeker_id, email=notification.recipient, email_problem=""
+    ).update(email_problem=EmailProblem.BOUNCED, email_problem_at=now)
+
+
+def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> SendResult:
+    """Send one notification if it is still due; safe to call twice, and concurrently."""
     now = now or timezone.now()
     if not notification_claim(notification_id=notification_id, now=now):
-        return False
+        return SendResult(Outcome.NOT_CLAIMED)
     notification = Notification.objects.select_related(
-        "reservation__office", "reservation__slot__counselor", "jobseeker"
+        "reservation__office", "reservation__slot__counselor", "reservation__jobseeker", "jobseeker"
     ).get(pk=notification_id)
-    with transaction.atomic():
-        Notification.objects.filter(pk=notification_id).update(attempts=notification.attempts + 1)
-    message = _render(notification)
-    message.send()
-    message_id = getattr(getattr(message, "anymail_status", None), "message_id", None) or ""
-    Notification.objects.filter(pk=notification_id, status=NotificationStatus.SENDING).update(
-        status=NotificationStatus.SENT,
-        sent_at=timezone.now(),
-        provider_message_id=str(message_id),
-        last_error="",
+    kind = notification.kind
+
+    refusal = _reason_not_to_send(notification, now)
+    if refusal is not None:
+        status, reason = refusal
+        _finish(notification, status, reason, now)
+        logger.warning("notification %s id=%s kind=%s", status, notification_id, kind)
+        return SendResult(
+            Outcome.SKIPPED if status == NotificationStatus.SKIPPED else Outcome.FAILED
+        )
+
+    try:
+        message = notification_message(notification, now=now)
+    except Exception as exc:  # a template or data bug: retrying will not fix it
+        logger.exception("notification render failed id=%s kind=%s", notification_id, kind)
+        _finish(notification, NotificationStatus.FAILED, f"render: {_describe(exc)}", now)
+        return SendResult(Outcome.FAILED)
+
+    try:
+        message.send()
+    except Exception as exc:
+        return _after_error(notification, exc)
+
+    status = getattr(message, "anymail_status", None)
+    message_id = getattr(status, "message_id", None)
+    if message_id is None or isinstance(message_id, set):
+        message_id = message_id_for(notification)
+    sent_at = timezone.now()
+    # Marked sent even if the sweep re-queued the row meanwhile (a send slower than the lease):
+    # the re-queued task then finds it sent and does nothing.
+    updated = (
+        Notification.objects.filter(pk=notification_id)
+        .exclude(status=NotificationStatus.SENT)
+        .update(
+            status=NotificationStatus.SENT,
+            sent_at=sent_at,
+            provider_message_id=str(message_id)[:200],
+            last_error="",
+            next_attempt_at=None,
+            updated_at=sent_at,
+        )
     )
-    logger.info("notification sent id=%s kind=%s", notification_id, notification.kind)
-    return True
+    if not updated:
+        logger.warning("notification sent twice id=%s kind=%s", notification_id, kind)
+    logger.info(
+        "notification sent id=%s kind=%s attempt=%s", notification_id, kind, notification.attempts
+    )
+    return SendResult(Outcome.SENT)
+
+
+def _after_error(notification: Notification, exc: Exception) -> SendResult:
+    now = timezone.now()
+    kind = notification.kind
+    if not _is_temporary(exc):
+        _finish(notification, NotificationStatus.FAILED, _describe(exc), now)
+        if _is_recipient_refusal(exc):
+            _flag_recipient(notification, now)
+        logger.warning(
+            "notification refused id=%s kind=%s error=%s",
+            notification.pk,
+            kind,
+            type(exc).__name__,
+        )
+        return SendResult(Outcome.FAILED)
+    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        reason = f"gave up after {notification.attempts} attempts: {_describe(exc)}"
+        _finish(notification, NotificationStatus.FAILED, reason, now)
+        logger.error("notification gave up id=%s kind=%s", notification.pk, kind)
+        return SendResult(Outcome.FAILED)
+    delay = retry_delay(notification.attempts)
+    Notification.objects.filter(_still_holding(notification)).update(
+        status=NotificationStatus.QUEUED,
+        last_error=_describe(exc),
+        next_attempt_at=now + dt.timedelta(seconds=delay),
+        updated_at=now,
+    )
+    logger.warning(
+        "notification temporary failure id=%s kind=%s attempt=%s error=%s retry_in=%.1fs",
+        notification.pk,
+        kind,
+        notification.attempts,
+        type(exc).__name__,
+        delay,
+    )
+    return SendResult(Outcome.RETRY, retry_in=delay)

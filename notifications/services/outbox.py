@@ -1,7 +1,6 @@
 """Writing outbox rows; the queue is only the fast path (a sweep re-sends what it loses)."""
 
 import datetime as dt
-from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -11,14 +10,10 @@ from bookings.sql import id_in
 from jobseekers.models import Jobseeker
 
 from ..models import Notification, NotificationKind, NotificationStatus
-from ..tasks import send_notification
+from ..queue import enqueue_on_commit
 
 
-def _enqueue_on_commit(notification_id: int) -> None:
-    transaction.on_commit(partial(send_notification.delay, notification_id))
-
-
-def notification_queue(
+def notification_queue_once(
     *,
     kind: str,
     recipient: str,
@@ -29,21 +24,22 @@ def notification_queue(
     terms_version=None,
     sequence: int = 0,
     now: dt.datetime | None = None,
-) -> Notification:
+) -> tuple[Notification, bool]:
     """Write a queued notification in the caller's transaction; send it after commit.
 
-    Idempotent on `idempotency_key`: a second call returns the existing row and queues nothing.
+    Idempotent on `idempotency_key`: a second call returns the existing row (and False) and
+    queues nothing, also when two transactions race (the unique index decides).
     """
     now = now or timezone.now()
     existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return existing
+        return existing, False
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 kind=kind,
                 recipient=recipient,
-                language=language,
+                language=language or "ja",
                 reservation=reservation,
                 jobseeker=jobseeker,
                 terms_version=terms_version,
@@ -52,9 +48,14 @@ def notification_queue(
                 queued_at=now,
             )
     except IntegrityError:
-        return Notification.objects.get(idempotency_key=idempotency_key)
-    _enqueue_on_commit(notification.pk)
-    return notification
+        return Notification.objects.get(idempotency_key=idempotency_key), False
+    enqueue_on_commit([notification.pk])
+    return notification, True
+
+
+def notification_queue(**kwargs) -> Notification:
+    """`notification_queue_once` returning the row only."""
+    return notification_queue_once(**kwargs)[0]
 
 
 def invitation_queue(*, reservation, now: dt.datetime | None = None) -> Notification:
@@ -67,6 +68,20 @@ def invitation_queue(*, reservation, now: dt.datetime | None = None) -> Notifica
         jobseeker=reservation.jobseeker,
         sequence=reservation.sequence,
         idempotency_key=f"invitation:{reservation.pk}:{reservation.sequence}",
+        now=now,
+    )
+
+
+def reminder_queue(*, reservation, now: dt.datetime | None = None) -> tuple[Notification, bool]:
+    """The day-before reminder; one per reservation, however many sweeps run."""
+    return notification_queue_once(
+        kind=NotificationKind.REMINDER,
+        recipient=reservation.jobseeker.email,
+        language=reservation.jobseeker.preferred_language,
+        reservation=reservation,
+        jobseeker=reservation.jobseeker,
+        sequence=reservation.sequence,
+        idempotency_key=f"reminder:{reservation.pk}",
         now=now,
     )
 
@@ -96,18 +111,6 @@ def no_show_queue(*, reservation, now: dt.datetime | None = None) -> Notificatio
         idempotency_key=f"no_show:{reservation.pk}",
         now=now,
     )
-
-
-# Ids per broker message when a batch is queued: one message per notification made a sweep
-# of 10,000 no-shows spend seconds talking to the broker.
-ENQUEUE_CHUNK = 500
-
-
-def _enqueue_many(notification_ids: list[int]) -> None:
-    if len(notification_ids) == 1:
-        send_notification.delay(notification_ids[0])
-    elif notification_ids:
-        send_notification.chunks([(pk,) for pk in notification_ids], ENQUEUE_CHUNK).apply_async()
 
 
 def no_show_queue_many(*, reservation_ids: list[int], now: dt.datetime) -> list[int]:
@@ -145,5 +148,36 @@ def no_show_queue_many(*, reservation_ids: list[int], now: dt.datetime) -> list[
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = sorted(row[0] for row in cursor.fetchall())
-    transaction.on_commit(partial(_enqueue_many, ids))
+    enqueue_on_commit(ids)
     return ids
+
+
+def notification_resend(*, notification: Notification, now: dt.datetime | None = None) -> bool:
+    """Staff's re-send: a failed, skipped or sent row goes back to the queue, to the jobseeker's
+    current address (corrected after a bounce, say). False when it is queued or sending already.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("jobseeker")
+            .get(pk=notification.pk)
+        )
+        if row.status in (NotificationStatus.QUEUED, NotificationStatus.SENDING):
+            return False
+        recipient = row.jobseeker.email if row.jobseeker is not None else row.recipient
+        Notification.objects.filter(pk=row.pk).update(
+            status=NotificationStatus.QUEUED,
+            recipient=recipient,
+            attempts=0,
+            next_attempt_at=None,
+            sent_at=None,
+            failed_at=None,
+            sending_started_at=None,
+            last_error=f"re-sent by staff at {now.isoformat()}; was {row.status}",
+            delivery_event="",
+            delivery_event_at=None,
+            updated_at=now,
+        )
+        enqueue_on_commit([row.pk])
+    return True

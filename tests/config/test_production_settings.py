@@ -14,6 +14,7 @@ COMPLETE = {
     "DATABASE_URL": "postgres://u:p@db:5432/hw",
     "REDIS_URL": "redis://redis:6379/0",
     "EMAIL_PROVIDER": "postmark",
+    "POSTMARK_SERVER_TOKEN": "postmark-token",
 }
 
 

@@ -1,0 +1,131 @@
+"""Building one email from its three templates (healthchecks' hc/lib/emails.py).
+
+Each kind is `templates/emails/<kind>-subject.txt`, `-body.txt` and `-body.html`, rendered in
+the recipient's language. Nothing a person typed reaches a header: the subject holds only
+translated text and the reservation reference, and every header value is collapsed to one line.
+"""
+
+import datetime as dt
+import hashlib
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from bookings.calendar import format_jp_range
+
+from .ics import (
+    METHOD_CANCEL,
+    METHOD_REQUEST,
+    google_calendar_url,
+    outlook_calendar_url,
+    reservation_ics,
+)
+from .links import booking_start_url, reservation_page_url, site_domain, site_url
+from .models import Notification, NotificationKind
+
+try:  # The checklist's labels come with the booking form (issue 3).
+    from bookings.checklist import CHECKLIST_ITEMS
+except ImportError:  # pragma: no cover - until the booking journey has landed
+    CHECKLIST_ITEMS = []
+
+MAX_HEADER = 200
+ICS_FILENAME = "invitation.ics"
+# Which calendar method each kind attaches (none for the others).
+ICS_METHODS = {
+    NotificationKind.INVITATION: METHOD_REQUEST,
+    NotificationKind.CANCELLATION: METHOD_CANCEL,
+}
+
+
+def one_line(value: str, limit: int = MAX_HEADER) -> str:
+    """A header-safe value: CR, LF and every other run of whitespace become one space."""
+    return " ".join(str(value).split())[:limit]
+
+
+def message_id_for(notification: Notification) -> str:
+    """The same Message-ID on every attempt: mail programs that see a duplicate can fold it."""
+    digest = hashlib.sha256(notification.idempotency_key.encode()).hexdigest()[:16]
+    return f"<notification-{notification.pk}-{digest}@{site_domain()}>"
+
+
+def _office_name(office, language: str) -> str:
+    return office.name_en if language.startswith("en") and office.name_en else office.name
+
+
+def _checklist(reservation) -> list[str]:
+    confirmed = reservation.environment_checklist or {}
+    return [str(label) for key, label in CHECKLIST_ITEMS if confirmed.get(key) is True]
+
+
+def _context(notification: Notification, language: str) -> dict:
+    reservation = notification.reservation
+    context = {
+        "notification": notification,
+        "jobseeker": notification.jobseeker,
+        "site_url": site_url(),
+        "booking_url": booking_start_url(),
+        "language": language,
+    }
+    if reservation is not None:
+        office = reservation.office
+        context.update(
+            reservation=reservation,
+            office=office,
+            office_name=_office_name(office, language),
+            when=format_jp_range(reservation.starts_at, reservation.ends_at, language),
+            reservation_url=reservation_page_url(reservation),
+            checklist=_checklist(reservation),
+            all_checklist=[str(label) for _key, label in CHECKLIST_ITEMS],
+            google_url=google_calendar_url(reservation, language=language),
+            outlook_url=outlook_calendar_url(reservation, language=language),
+        )
+    return context
+
+
+def notification_message(
+    notification: Notification, *, now: dt.datetime | None = None
+) -> EmailMultiAlternatives:
+    """The email for `notification`, text and HTML, with its .ics where the kind has one."""
+    now = now or timezone.now()
+    language = notification.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = _context(notification, language)
+        base = f"emails/{notification.kind}"
+        subject = one_line(render_to_string(f"{base}-subject.txt", context))
+        text = render_to_string(f"{base}-body.txt", context)
+        html = render_to_string(f"{base}-body.html", context)
+    reservation = notification.reservation
+    from_email = settings.DEFAULT_FROM_EMAIL
+    reply_to = []
+    if reservation is not None:
+        from_email = formataddr(
+            (one_line(_office_name(reservation.office, language), 80), settings.DEFAULT_FROM_EMAIL)
+        )
+        if reservation.office.email:
+            reply_to = [reservation.office.email]
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=from_email,
+        to=[notification.recipient],
+        reply_to=reply_to,
+        headers={"Message-ID": message_id_for(notification)},
+    )
+    message.attach_alternative(html, "text/html")
+    method = ICS_METHODS.get(notification.kind)
+    if method is not None and reservation is not None:
+        calendar = reservation_ics(
+            reservation,
+            method=method,
+            sequence=notification.sequence,
+            language=language,
+            now=now,
+        )
+        message.attach(ICS_FILENAME, calendar, f"text/calendar; method={method}; charset=UTF-8")
+    # Read by anymail (ignored by plain SMTP): lets the tracking webhook find the row.
+    message.metadata = {"notification_id": str(notification.pk)}
+    message.tags = [str(notification.kind)]
+    return message

@@ -1,0 +1,119 @@
+"""The beat sweeps: the outbox (re-send what the queue lost) and the reminders.
+
+The queue is only the fast path. Every minute the outbox sweep takes the rows still queued a
+grace after they were due, and the rows left in "sending" past the lease (their worker died),
+and puts them on the queue again. Each row is taken by one sweep only (SELECT … FOR UPDATE
+SKIP LOCKED, then its due time moves on), and the send task's own claim makes a second copy of
+a message harmless: two sweeps at once send nothing twice.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from bookings.calendar import TOKYO, tokyo_date
+from bookings.models import Reservation, ReservationStatus
+
+from ..models import Notification, NotificationStatus
+from ..queue import enqueue_on_commit
+from .delivery import sending_lease
+from .outbox import reminder_queue
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 1000
+LEASE_EXPIRED = gettext_noop("The worker sending it did not finish within the lease.")
+
+
+def _grace() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.NOTIFICATION_SEND_GRACE)
+
+
+def _requeue_stale_sending(now: dt.datetime) -> list[int]:
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=NotificationStatus.SENDING, sending_started_at__lt=now - sending_lease())
+            .order_by("sending_started_at")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        if ids:
+            Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENDING).update(
+                status=NotificationStatus.QUEUED,
+                next_attempt_at=now,
+                last_error=LEASE_EXPIRED,
+                updated_at=now,
+            )
+            enqueue_on_commit(ids)
+    return ids
+
+
+def _requeue_overdue(now: dt.datetime) -> list[int]:
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .annotate(due_at=Coalesce("next_attempt_at", "queued_at"))
+            .filter(status=NotificationStatus.QUEUED, due_at__lte=now - _grace())
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        if ids:
+            # The next sweep leaves them alone for another grace: the task now on the queue has
+            # that long to claim them.
+            Notification.objects.filter(pk__in=ids, status=NotificationStatus.QUEUED).update(
+                next_attempt_at=now, updated_at=now
+            )
+            enqueue_on_commit(ids)
+    return ids
+
+
+def notification_sweep(*, now: dt.datetime | None = None) -> int:
+    """Re-enqueue what the queue lost or a dead worker left behind; returns how many."""
+    now = now or timezone.now()
+    stale = _requeue_stale_sending(now)
+    overdue = _requeue_overdue(now)
+    if stale or overdue:
+        logger.info("outbox sweep re-queued stale=%d overdue=%d", len(stale), len(overdue))
+    return len(stale) + len(overdue)
+
+
+def reminder_time(reservation: Reservation) -> dt.datetime:
+    """The day before the consultation at the office's reminder hour (default 17:00 JST)."""
+    day_before = tokyo_date(reservation.starts_at) - dt.timedelta(days=1)
+    return dt.datetime.combine(day_before, dt.time(reservation.office.reminder_hour), tzinfo=TOKYO)
+
+
+def reminder_sweep(*, now: dt.datetime | None = None) -> int:
+    """Queue the day-before reminder of every confirmed reservation whose hour has come.
+
+    Only reservations booked before their reminder time get one (a booking made after it has
+    just received its invitation), and only until the start. One per reservation even when two
+    sweeps run: the idempotency key `reminder:<pk>` is unique in the table.
+    """
+    now = now or timezone.now()
+    # Reminder hours run 0–23 on the day before: nothing starting after the end of tomorrow is due.
+    horizon = dt.datetime.combine(tokyo_date(now) + dt.timedelta(days=2), dt.time(0), tzinfo=TOKYO)
+    candidates = Reservation.objects.filter(
+        status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lt=horizon
+    ).exclude(meeting_url="")
+    queued = 0
+    already = set(
+        Notification.objects.filter(
+            reservation__in=candidates, idempotency_key__startswith="reminder:"
+        ).values_list("reservation_id", flat=True)
+    )
+    for reservation in candidates.select_related("office", "jobseeker").exclude(pk__in=already):
+        due = reminder_time(reservation)
+        if now < due or reservation.created_at >= due:
+            continue
+        with transaction.atomic():
+            _notification, created = reminder_queue(reservation=reservation, now=now)
+        queued += created
+    if queued:
+        logger.info("reminder sweep queued %d", queued)
+    return queued
