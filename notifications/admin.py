@@ -1,12 +1,192 @@
-from django.contrib import admin
+"""Notification pages of the admin: what has not gone out, what failed and why, re-sending.
 
-from .models import Notification
+Every list is limited to the offices the staff member works for (Art 9), through
+`bookings.selectors.offices_for_staff`, as the rest of the admin is.
+"""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from bookings.selectors import offices_for_staff
+
+from .models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
+from .selectors import invitations_not_sent, notifications_for_offices
+from .services.meeting import MeetingUrlUnavailable, reservation_meeting_url_retry
+from .services.outbox import notification_resend
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "status", "queued_at", "sent_at", "attempts"]
-    list_filter = ["kind", "status", "delivery_event"]
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "kind",
+        "status",
+        "reservation",
+        "office",
+        "queued_at",
+        "sent_at",
+        "attempts",
+        "delivery_event",
+        "reason",
+    ]
+    list_select_related = ["reservation__office", "jobseeker__office"]
+    list_filter = ["status", "kind", "delivery_event"]
     search_fields = ["reservation__reference", "provider_message_id"]
     date_hierarchy = "queued_at"
-    raw_id_fields = ["reservation", "jobseeker", "terms_version"]
+    actions = ["resend"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "reservation",
+        "jobseeker",
+        "terms_version",
+        "sequence",
+        "recipient",
+        "language",
+        "attempts",
+        "provider_message_id",
+        "last_error",
+        "delivery_event",
+        "delivery_event_at",
+        "queued_at",
+        "next_attempt_at",
+        "sending_started_at",
+        "sent_at",
+        "failed_at",
+    ]
+    exclude = ["idempotency_key"]
+
+    def get_queryset(self, request):
+        return notifications_for_offices(offices_for_staff(request.user)).select_related(
+            "reservation__office", "jobseeker__office"
+        )
+
+    @admin.display(description=_("office"))
+    def office(self, obj: Notification):
+        if obj.reservation_id:
+            return obj.reservation.office
+        return obj.jobseeker.office if obj.jobseeker_id else "-"
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj: Notification) -> str:
+        if obj.status in (NotificationStatus.FAILED, NotificationStatus.SKIPPED) or (
+            obj.status == NotificationStatus.QUEUED and obj.last_error
+        ):
+            return gettext(obj.last_error)[:200]
+        return ""
+
+    @admin.action(description=_("Send again"))
+    def resend(self, request, queryset) -> None:
+        requeued = sum(notification_resend(notification=n) for n in queryset)
+        skipped = queryset.count() - requeued
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d notification queued again.",
+                "%(count)d notifications queued again.",
+                requeued,
+            )
+            % {"count": requeued},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d notification is already queued or being sent.",
+                    "%(count)d notifications are already queued or being sent.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+
+@admin.register(PendingInvitation)
+class PendingInvitationAdmin(ReadOnlyAdmin):
+    """Art 6(3): every confirmed reservation whose invitation has not gone out, and since when."""
+
+    list_display = [
+        "reference",
+        "starts_at",
+        "office",
+        "created_at",
+        "waiting",
+        "invitation",
+        "reason",
+    ]
+    list_filter = ["office"]
+    search_fields = ["reference"]
+    ordering = ["created_at"]
+    actions = ["send_invitation"]
+    list_display_links = None
+
+    def get_queryset(self, request):
+        return invitations_not_sent(offices_for_staff(request.user))
+
+    @admin.display(description=_("waiting for"), ordering="created_at")
+    def waiting(self, obj) -> str:
+        return timesince(obj.created_at, timezone.now())
+
+    @admin.display(description=_("invitation"))
+    def invitation(self, obj) -> str:
+        if obj.invitation_status is None:
+            return gettext("not written")
+        return str(NotificationStatus(obj.invitation_status).label)
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj) -> str:
+        if obj.invitation_id is None:
+            return gettext(obj.meeting_url_problem or "No meeting URL.")
+        return gettext(obj.invitation_error or "")[:200]
+
+    @admin.action(description=_("Send the invitation again (making the meeting URL anew)"))
+    def send_invitation(self, request, queryset) -> None:
+        queued, problems = 0, []
+        for reservation in queryset:
+            if reservation.invitation_id is not None:
+                notification = Notification.objects.get(pk=reservation.invitation_id)
+                queued += notification_resend(notification=notification)
+                continue
+            try:
+                reservation_meeting_url_retry(reservation=reservation.pk)
+            except MeetingUrlUnavailable as exc:
+                problems.append(f"{reservation.reference}: {gettext(exc.problem)}")
+            else:
+                queued += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation queued.", "%(count)d invitations queued.", queued)
+            % {"count": queued},
+            messages.SUCCESS,
+        )
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "esp_name", "event_type", "notification", "description"]
+    list_filter = ["event_type", "esp_name"]
+    list_select_related = ["notification"]
+
+    def get_queryset(self, request):
+        offices = offices_for_staff(request.user)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(notification__in=notifications_for_offices(offices))
+        )
