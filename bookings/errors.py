@@ -45,7 +45,7 @@ class BeyondHorizon(BookingError):
 
 class WrongOffice(BookingError):
     code = "wrong_office"
-    default_message = _("This time belongs to another office.")
+    default_message = _("This time belongs to another office and cannot be booked by you.")
 
 
 class UpcomingLimitReached(BookingError):
@@ -99,6 +99,19 @@ class SlotOverlap(BookingError):
 class ClosedDay(BookingError):
     code = "closed_day"
     default_message = _("The office is closed on this day.")
+
+
+class ChecklistIncomplete(BookingError):
+    code = "checklist_incomplete"
+    default_message = _("Please confirm every item of the environment checklist.")
+
+
+class TermsNotPublished(BookingError):
+    code = "terms_not_published"
+    default_message = _(
+        "Online booking is not open yet: no terms of use are in force. Please contact your "
+        "Hello Work office."
+    )
 
 
 class InvalidTransition(BookingError):

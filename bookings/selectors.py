@@ -3,11 +3,15 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext_lazy as _
 
-from .calendar import TOKYO
-from .models import Office, Reservation, ReservationStatus
+from notifications.models import Notification, NotificationKind, NotificationStatus
+
+from .calendar import TOKYO, booking_deadline, closed_reason
+from .models import ACTIVE_STATUSES, Office, Reservation, ReservationStatus, Slot, SlotStatus
+from .services.reservations import horizon_end, slot_deadline
 
 
 def office_list_public() -> QuerySet[Office]:
@@ -86,3 +90,185 @@ def office_week_figures(
         )
         for row in rows
     ]
+
+
+# The jobseeker's journey: which times can be booked, seen from the pages.
+
+
+def bookable_offices(*, jobseeker) -> QuerySet[Office]:
+    """The jobseeker's office, or every active office of the bureau where the office allows it."""
+    office = jobseeker.office
+    if office.other_offices_slots_visible:
+        return Office.objects.filter(bureau_id=office.bureau_id, is_active=True)
+    return Office.objects.filter(pk=office.pk)
+
+
+def _free_slots(*, jobseeker, now: dt.datetime, since: dt.datetime, until: dt.datetime):
+    """Open slots nobody holds, between since and until, that the web journey may book now.
+
+    The same rules as `reservation_create` (which checks them again under the lock): after now,
+    before the office's cut-off (Art 6(1)), within its horizon.
+    """
+    taken = Reservation.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    slots = (
+        Slot.objects.filter(
+            office__in=bookable_offices(jobseeker=jobseeker),
+            status=SlotStatus.OPEN,
+            starts_at__gt=max(now, since) if since else now,
+            starts_at__lt=until,
+        )
+        .exclude(Exists(taken))
+        .select_related("office", "counselor")
+        .order_by("starts_at", "office__code", "pk")
+    )
+    horizons: dict[int, dt.datetime] = {}
+    free = []
+    for slot in slots:
+        if now >= slot_deadline(slot=slot, office=slot.office):
+            continue
+        if slot.office_id not in horizons:
+            horizons[slot.office_id] = horizon_end(office=slot.office, now=now)
+        if slot.starts_at >= horizons[slot.office_id]:
+            continue
+        free.append(slot)
+    return free
+
+
+def _one_per_time(slots: list[Slot]) -> list[Slot]:
+    """Several counselors may be free at one time: the jobseeker chooses a time, not a person."""
+    seen: set[tuple[int, dt.datetime]] = set()
+    result = []
+    for slot in slots:
+        key = (slot.office_id, slot.starts_at)
+        if key not in seen:
+            seen.add(key)
+            result.append(slot)
+    return result
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=TOKYO)
+    return start, start + dt.timedelta(days=1)
+
+
+def free_times_of_day(*, jobseeker, day: dt.date, now: dt.datetime) -> list[Slot]:
+    since, until = _day_bounds(day)
+    return _one_per_time(_free_slots(jobseeker=jobseeker, now=now, since=since, until=until))
+
+
+def free_times_nearest(
+    *, jobseeker, around: dt.datetime, now: dt.datetime, limit: int = 5
+) -> list[Slot]:
+    """The free times closest to `around` (offered when the chosen time was just taken)."""
+    until = horizon_end(office=jobseeker.office, now=now) + dt.timedelta(days=1)
+    slots = _one_per_time(_free_slots(jobseeker=jobseeker, now=now, since=now, until=until))
+    slots.sort(key=lambda s: (abs((s.starts_at - around).total_seconds()), s.starts_at))
+    return sorted(slots[:limit], key=lambda s: s.starts_at)
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    date: dt.date
+    in_month: bool
+    free: int
+    reason: str | None
+
+    @property
+    def available(self) -> bool:
+        return self.in_month and self.free > 0
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    month: dt.date
+    weeks: list[list[CalendarDay]]
+    previous: dt.date | None
+    next: dt.date | None
+    first_free: dt.date | None
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _add_month(month: dt.date, step: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + step
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def booking_months(*, jobseeker, now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The first and last month in which the jobseeker could book now."""
+    first = _month_start(now.astimezone(TOKYO).date())
+    last_day = (horizon_end(office=jobseeker.office, now=now) - dt.timedelta(seconds=1)).astimezone(
+        TOKYO
+    )
+    return first, _month_start(last_day.date())
+
+
+def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMonth:
+    """A month of days (weeks from Sunday, as Japanese calendars read) with free times or why not."""
+    month = _month_start(month)
+    first_month, last_month = booking_months(jobseeker=jobseeker, now=now)
+    office = jobseeker.office
+    start = month - dt.timedelta(days=(month.weekday() + 1) % 7)
+    end_month = _add_month(month, 1)
+    end = end_month + dt.timedelta(days=(5 - end_month.weekday()) % 7 + 1)
+    since, _unused = _day_bounds(month)
+    until, _unused = _day_bounds(end_month)
+    counts: dict[dt.date, int] = {}
+    for slot in _one_per_time(_free_slots(jobseeker=jobseeker, now=now, since=since, until=until)):
+        day = slot.starts_at.astimezone(TOKYO).date()
+        counts[day] = counts.get(day, 0) + 1
+    closed = set(office.closed_days.filter(date__range=(start, end)).values_list("date", flat=True))
+    today = now.astimezone(TOKYO).date()
+    horizon = horizon_end(office=office, now=now).astimezone(TOKYO).date()
+    weeks: list[list[CalendarDay]] = []
+    day = start
+    while day < end:
+        week = []
+        for _i in range(7):
+            free = counts.get(day, 0)
+            reason = None
+            if not free:
+                reason = _unavailable_reason(
+                    day=day, today=today, horizon=horizon, closed=closed, office=office, now=now
+                )
+            week.append(
+                CalendarDay(date=day, in_month=day.month == month.month, free=free, reason=reason)
+            )
+            day += dt.timedelta(days=1)
+        weeks.append(week)
+    return CalendarMonth(
+        month=month,
+        weeks=weeks,
+        previous=_add_month(month, -1) if month > first_month else None,
+        next=_add_month(month, 1) if month < last_month else None,
+        first_free=min(counts) if counts else None,
+    )
+
+
+def _unavailable_reason(*, day, today, horizon, closed, office, now) -> str:
+    if day < today:
+        return _("Past date")
+    reason = closed_reason(day, closed)
+    if reason:
+        return reason
+    deadline = booking_deadline(
+        starts_at=dt.datetime.combine(day, dt.time(12), tzinfo=TOKYO),
+        cutoff_days_before=office.cutoff_days_before,
+        cutoff_hour=office.cutoff_hour,
+    )
+    if now >= deadline:
+        return _("Bookings closed: a consultation must be booked by the day before")
+    if day >= horizon:
+        return _("Not yet open for booking")
+    return _("No free times")
+
+
+def invitation_sent(*, reservation: Reservation) -> bool:
+    """Whether the invitation of the reservation's current version has gone out (Art 6(3))."""
+    return Notification.objects.filter(
+        reservation=reservation,
+        kind=NotificationKind.INVITATION,
+        status=NotificationStatus.SENT,
+    ).exists()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -6,4 +6,22 @@ app_name = "bookings"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("identify/", views.identify, name="identify"),
+    path("identify/returning/", views.identify_returning, name="identify_returning"),
+    path("identify/sent/", views.link_sent, name="link_sent"),
+    path("signin/<str:token>/", views.sign_in, name="sign_in"),
+    path("signout/", views.sign_out, name="sign_out"),
+    path("book/", views.journey, name="journey"),
+    path("book/unavailable/", views.gate, name="gate"),
+    path("book/terms/", views.terms, name="terms"),
+    path("book/checklist/", views.checklist, name="checklist"),
+    path("book/date/", views.calendar, name="calendar"),
+    re_path(r"^book/date/(?P<date>\d{4}-\d{2}-\d{2})/$", views.day, name="day"),
+    path("book/time/", views.choose_time, name="choose_time"),
+    path("book/details/", views.details, name="details"),
+    path("book/check/", views.check, name="check"),
+    path("book/done/<str:reference>/", views.confirmation, name="confirmation"),
+    path("r/<str:token>/", views.reservation_page, name="reservation"),
+    path("r/<str:token>/calendar.ics", views.reservation_ics_download, name="reservation_ics"),
+    path("r/<str:token>/cancel/", views.reservation_cancel_view, name="reservation_cancel"),
 ]

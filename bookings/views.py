@@ -1,10 +1,722 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+"""The jobseeker's booking journey: thin views over the services (every rule is checked there).
 
-from .selectors import office_list_public
+Start → identify (one-time email link) → gates → consent → environment checklist → date and
+time → details → check answers → commit → confirmation; then the reservation page behind an
+unguessable link. The journey's state sits in the session; the services check it all again.
+"""
+
+import datetime as dt
+import re
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from consent.models import ConsentChannel
+from consent.selectors import consent_latest, terms_in_force
+from consent.services import consent_record
+from jobseekers.models import Jobseeker
+from jobseekers.signin import (
+    TOKEN_PATTERN,
+    SignInError,
+    sign_in_redeem,
+    sign_in_request_first_visit,
+    sign_in_request_returning,
+    sign_in_token_state,
+)
+from notifications.ics import METHOD_PUBLISH, google_calendar_url, reservation_ics
+
+from . import ratelimit
+from .calendar import TOKYO, format_jp_date, format_jp_range
+from .checklist import CHECKLIST_ITEMS, checklist_missing
+from .errors import (
+    BookingError,
+    ConsentRequired,
+    InvalidTransition,
+    JobseekerSuspended,
+    RegistrationExpired,
+    RegistrationUnverified,
+    SlotTaken,
+    TermsNotPublished,
+    UpcomingLimitReached,
+)
+from .forms import (
+    ChecklistForm,
+    ConsentForm,
+    DetailsForm,
+    FirstVisitForm,
+    ReturningForm,
+    TimeForm,
+)
+from .models import SLOT_LENGTH, CancelChannel, Reservation, ReservationStatus, Slot
+from .selectors import (
+    booking_months,
+    calendar_month,
+    free_times_nearest,
+    free_times_of_day,
+    invitation_sent,
+    office_list_public,
+)
+from .services.reservations import (
+    booking_gate,
+    consent_check,
+    reservation_access_token,
+    reservation_cancel,
+    reservation_create,
+    slot_check,
+)
+from .tokens import hash_token
+
+SESSION_JOBSEEKER = "journey_jobseeker"
+SESSION_CHECKLIST = "journey_checklist"
+SESSION_SLOT = "journey_slot"
+SESSION_DETAILS = "journey_details"
+JOURNEY_KEYS = [SESSION_CHECKLIST, SESSION_SLOT, SESSION_DETAILS]
+# A signed-in journey lasts an hour without activity.
+JOURNEY_IDLE_SECONDS = 60 * 60
+
+STEPS = [
+    ("identify", _("Identify yourself")),
+    ("terms", _("Terms of use")),
+    ("checklist", _("Your environment")),
+    ("time", _("Date and time")),
+    ("details", _("Details")),
+    ("check", _("Check your answers")),
+]
+GATE_ERRORS = (
+    JobseekerSuspended,
+    RegistrationUnverified,
+    RegistrationExpired,
+    UpcomingLimitReached,
+    TermsNotPublished,
+)
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    context: dict | None = None,
+    *,
+    step: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render a page of the journey: the step indicator and the error flag for the title."""
+    context = dict(context or {})
+    form = context.get("form")
+    context.setdefault(
+        "has_errors", bool(context.get("error")) or bool(form is not None and form.errors)
+    )
+    if step:
+        number = [key for key, _label in STEPS].index(step) + 1
+        context["steps"] = [
+            {"key": key, "label": label, "number": i, "current": key == step}
+            for i, (key, label) in enumerate(STEPS, start=1)
+        ]
+        context["step_number"] = number
+        context["step_total"] = len(STEPS)
+        context["step_label"] = STEPS[number - 1][1]
+    return render(request, template, context, status=status)
+
+
+def _now() -> dt.datetime:
+    return timezone.now()
+
+
+def _language() -> str:
+    return (translation.get_language() or "ja")[:2]
+
+
+def _jobseeker(request: HttpRequest) -> Jobseeker | None:
+    pk = request.session.get(SESSION_JOBSEEKER)
+    if not pk:
+        return None
+    return (
+        Jobseeker.objects.select_related("office", "office__bureau")
+        .filter(pk=pk, anonymised_at__isnull=True)
+        .first()
+    )
+
+
+def _rate_limited(request: HttpRequest, rule: ratelimit.Limit) -> HttpResponse:
+    response = _page(
+        request,
+        "bookings/rate_limited.html",
+        {"minutes": max(1, ratelimit.retry_after(rule) // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(ratelimit.retry_after(rule))
+    return response
+
+
+def _journey(view):
+    """The journey's pages need a signed-in jobseeker; otherwise back to identification."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        jobseeker = _jobseeker(request)
+        if jobseeker is None:
+            return redirect("bookings:identify")
+        request.session.set_expiry(JOURNEY_IDLE_SECONDS)
+        return view(request, jobseeker, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _next_step(request: HttpRequest, jobseeker: Jobseeker, now: dt.datetime) -> str:
+    """The URL of the first step not done yet (gates first)."""
+    try:
+        booking_gate(jobseeker=jobseeker, now=now)
+    except BookingError:
+        return reverse("bookings:gate")
+    try:
+        consent_check(jobseeker=jobseeker, now=now)
+    except TermsNotPublished:
+        return reverse("bookings:gate")
+    except ConsentRequired:
+        return reverse("bookings:terms")
+    if checklist_missing(request.session.get(SESSION_CHECKLIST)):
+        return reverse("bookings:checklist")
+    if not request.session.get(SESSION_SLOT):
+        return reverse("bookings:calendar")
+    if SESSION_DETAILS not in request.session:
+        return reverse("bookings:details")
+    return reverse("bookings:check")
+
+
+def _gate_passed(jobseeker: Jobseeker, now: dt.datetime) -> bool:
+    try:
+        booking_gate(jobseeker=jobseeker, now=now)
+        consent_check(jobseeker=jobseeker, now=now)
+    except ConsentRequired:
+        return True
+    except BookingError:
+        return False
+    return True
+
+
+# 1. Start
 
 
 @require_safe
 def start(request: HttpRequest) -> HttpResponse:
-    return render(request, "bookings/start.html", {"offices": office_list_public()})
+    return _page(
+        request,
+        "bookings/start.html",
+        {
+            "offices": office_list_public(),
+            "signed_in": _jobseeker(request) is not None,
+            "terms_url": _public_terms_url(),
+        },
+    )
+
+
+def _public_terms_url() -> str:
+    """The public terms page (issue 7's consent app) once it exists."""
+    try:
+        return reverse("consent:terms")
+    except NoReverseMatch:
+        return ""
+
+
+# 2. Identify
+
+
+def _identify(request: HttpRequest, *, returning: bool) -> HttpResponse:
+    form_class = ReturningForm if returning else FirstVisitForm
+    template = "bookings/identify_returning.html" if returning else "bookings/identify.html"
+    if request.method == "POST":
+        ip_rule = ratelimit.limit("identify_ip")
+        if ratelimit.limit_hit(ip_rule, ratelimit.client_ip(request)):
+            return _rate_limited(request, ip_rule)
+        form = form_class(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            number_rule = ratelimit.limit("identify_number")
+            if ratelimit.limit_hit(number_rule, data["number"]):
+                return _rate_limited(request, number_rule)
+            if returning:
+                sign_in_request_returning(
+                    number=data["number"], email=data["email"], language=_language()
+                )
+            else:
+                sign_in_request_first_visit(language=_language(), **data)
+            request.session["journey_link_sent_to"] = data["email"]
+            return redirect("bookings:link_sent")
+    else:
+        form = form_class()
+    return _page(request, template, {"form": form}, step="identify")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def identify(request: HttpRequest) -> HttpResponse:
+    return _identify(request, returning=False)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def identify_returning(request: HttpRequest) -> HttpResponse:
+    return _identify(request, returning=True)
+
+
+@require_safe
+def link_sent(request: HttpRequest) -> HttpResponse:
+    email = request.session.get("journey_link_sent_to")
+    if not email:
+        return redirect("bookings:identify")
+    return _page(request, "bookings/link_sent.html", {"email": email}, step="identify")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_in(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST uses the link (mail scanners follow GET links)."""
+    rule = ratelimit.limit("link_ip")
+    if ratelimit.limit_hit(rule, ratelimit.client_ip(request)):
+        return _rate_limited(request, rule)
+    try:
+        if not re.fullmatch(TOKEN_PATTERN, token):
+            sign_in_token_state(token="", now=_now())
+        if request.method == "POST":
+            jobseeker = sign_in_redeem(token=token, now=_now())
+        else:
+            sign_in_token_state(token=token, now=_now())
+            return _page(request, "bookings/sign_in.html", {"token": token}, step="identify")
+    except SignInError as error:
+        return _page(
+            request,
+            "bookings/sign_in_problem.html",
+            {"error": error.message, "code": error.code},
+            status=400 if error.code == "mismatch" else 410,
+        )
+    request.session.cycle_key()
+    for key in [*JOURNEY_KEYS, "journey_link_sent_to"]:
+        request.session.pop(key, None)
+    request.session[SESSION_JOBSEEKER] = jobseeker.pk
+    request.session.set_expiry(JOURNEY_IDLE_SECONDS)
+    translation.activate(jobseeker.preferred_language)
+    return redirect("bookings:journey")
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return redirect("bookings:start")
+
+
+# 3. Gates
+
+
+@require_safe
+@_journey
+def journey(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    return redirect(_next_step(request, jobseeker, _now()))
+
+
+@require_safe
+@_journey
+def gate(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    now = _now()
+    try:
+        booking_gate(jobseeker=jobseeker, now=now)
+        consent_check(jobseeker=jobseeker, now=now)
+    except GATE_ERRORS as error:
+        return _page(
+            request,
+            "bookings/gate.html",
+            {"error": error.message, "code": error.code, "office": jobseeker.office},
+            status=403,
+        )
+    except BookingError:
+        pass
+    return redirect(_next_step(request, jobseeker, now))
+
+
+# 4. Consent
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_journey
+def terms(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    now = _now()
+    if not _gate_passed(jobseeker, now):
+        return redirect("bookings:gate")
+    office = jobseeker.office
+    version = terms_in_force(bureau_id=office.bureau_id, now=now)
+    if version is None:
+        return redirect("bookings:gate")
+    latest = consent_latest(jobseeker_id=jobseeker.pk)
+    changed = latest is not None and latest.terms_version_id != version.pk
+    form = ConsentForm(request.POST or None, app_name=office.video_app_name)
+    if request.method == "POST" and form.is_valid():
+        consent_record(
+            jobseeker=jobseeker,
+            terms_version=version,
+            channel=ConsentChannel.WEB,
+            ip_address=ratelimit.client_ip(request) if request.META.get("REMOTE_ADDR") else None,
+            video_app_terms_accepted=True,
+            now=now,
+        )
+        return redirect(_next_step(request, jobseeker, now))
+    english = _language() == "en"
+    return _page(
+        request,
+        "bookings/terms.html",
+        {
+            "form": form,
+            "version": version,
+            "body": (version.body_en if english and version.body_en else version.body),
+            "summary": (version.summary_en if english and version.summary_en else version.summary),
+            "changed": changed,
+            "office": office,
+        },
+        step="terms",
+    )
+
+
+# 5. Environment checklist
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_journey
+def checklist(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    if request.method == "POST":
+        form = ChecklistForm(request.POST)
+        if form.is_valid():
+            request.session[SESSION_CHECKLIST] = form.checklist()
+            return redirect(_next_step(request, jobseeker, _now()))
+    else:
+        form = ChecklistForm(initial=request.session.get(SESSION_CHECKLIST) or {})
+    return _page(
+        request,
+        "bookings/checklist.html",
+        {"form": form, "office": jobseeker.office},
+        step="checklist",
+    )
+
+
+# 6. Date and time
+
+
+def _parse_month(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(f"{value}-01") if value else None
+    except ValueError:
+        return None
+
+
+@require_safe
+@_journey
+def calendar(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    now = _now()
+    first, last = booking_months(jobseeker=jobseeker, now=now)
+    month = _parse_month(request.GET.get("month")) or first
+    month = min(max(month, first), last)
+    view = calendar_month(jobseeker=jobseeker, month=month, now=now)
+    if view.first_free is None and month == first and first < last and not request.GET:
+        view = calendar_month(jobseeker=jobseeker, month=last, now=now)
+    return _page(
+        request,
+        "bookings/calendar.html",
+        {"calendar": view, "office": jobseeker.office},
+        step="time",
+    )
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Http404() from None
+
+
+def _time_choices(slots) -> list[dict]:
+    language = _language()
+    return [
+        {
+            "id": slot.pk,
+            "label": format_jp_range(slot.starts_at, slot.starts_at + SLOT_LENGTH, language),
+            "time": f"{slot.starts_at.astimezone(TOKYO):%H:%M}",
+            "office": slot.office,
+        }
+        for slot in slots
+    ]
+
+
+def _choose(request: HttpRequest, jobseeker: Jobseeker, form: TimeForm):
+    """Check the chosen slot with the service; on success remember it and go on."""
+    if not form.is_valid():
+        return None
+    try:
+        slot = slot_check(slot_id=form.cleaned_data["slot"], jobseeker=jobseeker, now=_now())
+    except BookingError as error:
+        form.add_error("slot", error.message)
+        return None
+    request.session[SESSION_SLOT] = slot.pk
+    return redirect(_next_step(request, jobseeker, _now()))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_journey
+def day(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
+    chosen_day = _parse_day(date)
+    form = TimeForm(request.POST or None, initial={"slot": request.session.get(SESSION_SLOT)})
+    if request.method == "POST":
+        done = _choose(request, jobseeker, form)
+        if done is not None:
+            return done
+    times = _time_choices(free_times_of_day(jobseeker=jobseeker, day=chosen_day, now=_now()))
+    return _page(
+        request,
+        "bookings/day.html",
+        {
+            "form": form,
+            "day": chosen_day,
+            "day_label": format_jp_date(chosen_day, _language()),
+            "times": times,
+            "many_offices": len({t["office"].pk for t in times}) > 1,
+            "office": jobseeker.office,
+        },
+        step="time",
+    )
+
+
+@require_POST
+@_journey
+def choose_time(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    """The form of the "just taken" page: one of the nearest free times."""
+    form = TimeForm(request.POST)
+    done = _choose(request, jobseeker, form)
+    if done is not None:
+        return done
+    return _taken(request, jobseeker, form=form, status=409)
+
+
+def _taken(request, jobseeker, *, form=None, status=409, around=None) -> HttpResponse:
+    now = _now()
+    times = _time_choices(
+        free_times_nearest(jobseeker=jobseeker, around=around or now, now=now, limit=5)
+    )
+    return _page(
+        request,
+        "bookings/taken.html",
+        {"form": form or TimeForm(), "times": times, "office": jobseeker.office},
+        step="time",
+        status=status,
+    )
+
+
+# 7. Details
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_journey
+def details(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    if request.method == "POST":
+        form = DetailsForm(request.POST)
+        if form.is_valid():
+            request.session[SESSION_DETAILS] = {
+                "interpreter": form.cleaned_data["interpreter"],
+                "interpreter_language": form.cleaned_data["interpreter_language"].strip(),
+                "assistant_attends": form.cleaned_data["assistant_attends"],
+                "note": form.cleaned_data["note"].strip(),
+            }
+            return redirect(_next_step(request, jobseeker, _now()))
+    else:
+        form = DetailsForm(initial=request.session.get(SESSION_DETAILS) or {})
+    return _page(request, "bookings/details.html", {"form": form}, step="details")
+
+
+# 8. Check answers and submit (9. commit)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_journey
+def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    now = _now()
+    step_url = _next_step(request, jobseeker, now)
+    if step_url != reverse("bookings:check") and request.method != "POST":
+        return redirect(step_url)
+    chosen = request.session.get(SESSION_SLOT)
+    details_data = request.session.get(SESSION_DETAILS) or {}
+    error = None
+    if request.method == "POST":
+        form = TimeForm(request.POST)
+        slot_id = form.data.get("slot")
+        try:
+            reservation = reservation_create(
+                slot=slot_id if slot_id is not None else chosen,
+                jobseeker=jobseeker,
+                environment_checklist=request.session.get(SESSION_CHECKLIST) or {},
+                interpreter_language=details_data.get("interpreter_language", ""),
+                assistant_attends=bool(details_data.get("assistant_attends")),
+                note=details_data.get("note", ""),
+                now=now,
+            )
+        except SlotTaken:
+            request.session.pop(SESSION_SLOT, None)
+            return _taken(request, jobseeker, around=_slot_start(chosen) or now, status=409)
+        except GATE_ERRORS:
+            return redirect("bookings:gate")
+        except ConsentRequired:
+            return redirect("bookings:terms")
+        except BookingError as exc:
+            error = exc.message
+        else:
+            for key in JOURNEY_KEYS:
+                request.session.pop(key, None)
+            return redirect("bookings:confirmation", reference=reservation.reference)
+    slot = _slot_summary(chosen)
+    if slot is None:
+        return redirect("bookings:calendar")
+    checklist_done = request.session.get(SESSION_CHECKLIST) or {}
+    return _page(
+        request,
+        "bookings/check.html",
+        {
+            "jobseeker": jobseeker,
+            "slot": slot,
+            "details": details_data,
+            "checklist": [label for key, label in CHECKLIST_ITEMS if checklist_done.get(key)],
+            "error": error,
+        },
+        step="check",
+        status=409 if error else 200,
+    )
+
+
+def _slot_start(slot_id) -> dt.datetime | None:
+    return Slot.objects.filter(pk=slot_id).values_list("starts_at", flat=True).first()
+
+
+def _slot_summary(slot_id) -> dict | None:
+    slot = Slot.objects.select_related("office").filter(pk=slot_id).first()
+    if slot is None:
+        return None
+    return {
+        "id": slot.pk,
+        "label": format_jp_range(slot.starts_at, slot.ends_at, _language()),
+        "office": slot.office,
+    }
+
+
+# 10. Confirmation
+
+
+@require_safe
+@_journey
+def confirmation(request: HttpRequest, jobseeker: Jobseeker, reference: str) -> HttpResponse:
+    reservation = (
+        Reservation.objects.select_related("office", "slot")
+        .filter(reference=reference, jobseeker=jobseeker)
+        .first()
+    )
+    if reservation is None:
+        raise Http404()
+    token = reservation_access_token(reservation)
+    return _page(
+        request,
+        "bookings/confirmation.html",
+        {
+            "reservation": reservation,
+            "when": format_jp_range(reservation.starts_at, reservation.ends_at, _language()),
+            "office": reservation.office,
+            "page_url": reverse("bookings:reservation", kwargs={"token": token}),
+            "ics_url": reverse("bookings:reservation_ics", kwargs={"token": token}),
+            "google_url": _google_url(reservation),
+        },
+    )
+
+
+def _google_url(reservation: Reservation) -> str:
+    return google_calendar_url(reservation, language=_language())
+
+
+# 11. The reservation page, behind the unguessable link (no session needed)
+
+RESERVATION_TOKEN = re.compile(r"[0-9a-f]{64}")
+
+
+def _reservation_by_token(token: str) -> Reservation:
+    """The reservation whose link this is; anything else is a 404 (nothing to tell apart)."""
+    if not RESERVATION_TOKEN.fullmatch(token):
+        raise Http404()
+    reservation = (
+        Reservation.objects.select_related("office", "jobseeker", "slot")
+        .filter(access_token_hash=hash_token(token))
+        .first()
+    )
+    if reservation is None:
+        raise Http404()
+    return reservation
+
+
+def _can_cancel_online(reservation: Reservation, now: dt.datetime) -> bool:
+    return (
+        reservation.office.online_cancellation_allowed
+        and reservation.status == ReservationStatus.CONFIRMED
+        and reservation.starts_at > now
+    )
+
+
+def _reservation_context(reservation: Reservation, token: str, now: dt.datetime) -> dict:
+    return {
+        "reservation": reservation,
+        "token": token,
+        "when": format_jp_range(reservation.starts_at, reservation.ends_at, _language()),
+        "office": reservation.office,
+        "invitation_sent": invitation_sent(reservation=reservation),
+        "can_cancel": _can_cancel_online(reservation, now),
+        "upcoming": reservation.status == ReservationStatus.CONFIRMED
+        and reservation.starts_at > now,
+        "ics_url": reverse("bookings:reservation_ics", kwargs={"token": token}),
+        "google_url": _google_url(reservation),
+    }
+
+
+@require_safe
+def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
+    reservation = _reservation_by_token(token)
+    return _page(
+        request, "bookings/reservation.html", _reservation_context(reservation, token, _now())
+    )
+
+
+@require_safe
+def reservation_ics_download(request: HttpRequest, token: str) -> HttpResponse:
+    reservation = _reservation_by_token(token)
+    body = reservation_ics(reservation, method=METHOD_PUBLISH, language=_language())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="consultation-{reservation.reference}.ics"'
+    )
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def reservation_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Online cancellation, only where the office allows it (the terms say phone, Art 6(5))."""
+    reservation = _reservation_by_token(token)
+    now = _now()
+    if not reservation.office.online_cancellation_allowed:
+        raise Http404()
+    context = _reservation_context(reservation, token, now)
+    if request.method == "POST":
+        if not context["can_cancel"]:
+            context["error"] = InvalidTransition.default_message
+            return _page(request, "bookings/cancel.html", context, status=409)
+        try:
+            reservation_cancel(
+                reservation=reservation,
+                channel=CancelChannel.WEB,
+                reason="",
+                now=now,
+            )
+        except BookingError as error:
+            context["error"] = error.message
+            return _page(request, "bookings/cancel.html", context, status=409)
+        return redirect("bookings:reservation", token=token)
+    if not context["can_cancel"]:
+        return redirect("bookings:reservation", token=token)
+    return _page(request, "bookings/cancel.html", context)

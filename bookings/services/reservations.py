@@ -5,15 +5,18 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from consent.selectors import consent_is_current
+from consent.selectors import consent_is_current, terms_in_force
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.services import audit_record, jobseeker_touch
 from notifications.services.meeting import meeting_url_for
 from notifications.services.outbox import cancellation_queue, invitation_queue
 
 from ..calendar import TOKYO, booking_deadline, tokyo_date
+from ..checklist import checklist_missing
 from ..errors import (
     BeyondHorizon,
+    BookingError,
+    ChecklistIncomplete,
     ConsentRequired,
     CutoffPassed,
     InvalidTransition,
@@ -23,6 +26,7 @@ from ..errors import (
     SlotInPast,
     SlotNotOpen,
     SlotTaken,
+    TermsNotPublished,
     UpcomingLimitReached,
     WrongOffice,
 )
@@ -49,6 +53,27 @@ def jobseeker_gate(*, jobseeker: Jobseeker, now: dt.datetime) -> None:
     valid_until = jobseeker.registration_valid_until
     if valid_until is not None and valid_until < tokyo_date(now):
         raise RegistrationExpired()
+
+
+def booking_gate(*, jobseeker: Jobseeker, now: dt.datetime) -> None:
+    """Everything that stops a web booking before a time is chosen (the journey's gates).
+
+    Art 2(1), 13(1) through `jobseeker_gate`, then the office's limit of upcoming web bookings.
+    """
+    jobseeker_gate(jobseeker=jobseeker, now=now)
+    if upcoming_web_count(jobseeker=jobseeker, now=now) >= (
+        jobseeker.office.max_upcoming_web_bookings
+    ):
+        raise UpcomingLimitReached()
+
+
+def consent_check(*, jobseeker: Jobseeker, now: dt.datetime) -> None:
+    """Art 2(3), 6: no web booking without consent to the terms version in force."""
+    bureau_id = jobseeker.office.bureau_id
+    if terms_in_force(bureau_id=bureau_id, now=now) is None:
+        raise TermsNotPublished()
+    if not consent_is_current(jobseeker_id=jobseeker.pk, bureau_id=bureau_id, now=now):
+        raise ConsentRequired()
 
 
 def slot_deadline(*, slot: Slot, office: Office) -> dt.datetime:
@@ -84,15 +109,48 @@ def _check_slot(*, slot: Slot, jobseeker: Jobseeker, source: str, now: dt.dateti
     if now >= slot_deadline(slot=slot, office=office):
         raise CutoffPassed()
     if source == ReservationSource.WEB:
-        if (
-            slot.office_id != jobseeker.office_id
-            and not jobseeker.office.other_offices_slots_visible
+        if slot.office_id != jobseeker.office_id and not (
+            jobseeker.office.other_offices_slots_visible
+            and office.is_active
+            and office.bureau_id == jobseeker.office.bureau_id
         ):
             raise WrongOffice()
         if slot.starts_at >= horizon_end(office=office, now=now):
             raise BeyondHorizon()
     elif slot.office_id != jobseeker.office_id:
         raise WrongOffice()
+
+
+def _load_slot(slot_id, *, lock: bool) -> Slot:
+    """The slot by id; a missing or malformed id (a tampered form) is refused, not a 500."""
+    try:
+        slot_id = int(slot_id)
+    except (TypeError, ValueError):
+        raise SlotNotOpen() from None
+    queryset = Slot.objects.select_related("office", "counselor")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    slot = queryset.filter(pk=slot_id).first()
+    if slot is None:
+        raise SlotNotOpen()
+    return slot
+
+
+def slot_check(*, slot_id, jobseeker: Jobseeker, now: dt.datetime | None = None) -> Slot:
+    """The slot if `jobseeker` could book it on the web now; else the BookingError why not.
+
+    For the pages (choosing a time); `reservation_create` checks again under the lock.
+    """
+    now = now or timezone.now()
+    slot = _load_slot(slot_id, lock=False)
+    _check_slot(slot=slot, jobseeker=jobseeker, source=ReservationSource.WEB, now=now)
+    if Reservation.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists():
+        raise SlotTaken()
+    return slot
+
+
+NOTE_MAX_LENGTH = Reservation._meta.get_field("note").max_length
+LANGUAGE_MAX_LENGTH = Reservation._meta.get_field("interpreter_language").max_length
 
 
 def reservation_create(
@@ -114,15 +172,17 @@ def reservation_create(
     send task is queued after commit. Raises a BookingError subclass when a rule refuses.
     """
     now = now or timezone.now()
-    slot_id = slot if isinstance(slot, int) else slot.pk
+    slot_id = slot.pk if isinstance(slot, Slot) else slot
     jobseeker_id = jobseeker if isinstance(jobseeker, int) else jobseeker.pk
+    interpreter_language = (interpreter_language or "").strip()
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH or len(interpreter_language) > LANGUAGE_MAX_LENGTH:
+        raise BookingError()
+    if source == ReservationSource.WEB and checklist_missing(environment_checklist):
+        raise ChecklistIncomplete()
     try:
         with transaction.atomic():
-            slot = (
-                Slot.objects.select_for_update(of=("self",))
-                .select_related("office", "counselor")
-                .get(pk=slot_id)
-            )
+            slot = _load_slot(slot_id, lock=True)
             jobseeker = (
                 Jobseeker.objects.select_for_update(of=("self",))
                 .select_related("office")
@@ -130,10 +190,7 @@ def reservation_create(
             )
             if source == ReservationSource.WEB:
                 jobseeker_gate(jobseeker=jobseeker, now=now)
-                if not consent_is_current(
-                    jobseeker_id=jobseeker.pk, bureau_id=jobseeker.office.bureau_id, now=now
-                ):
-                    raise ConsentRequired()
+                consent_check(jobseeker=jobseeker, now=now)
             elif jobseeker.suspended:
                 raise JobseekerSuspended()
             _check_slot(slot=slot, jobseeker=jobseeker, source=source, now=now)
@@ -157,9 +214,9 @@ def reservation_create(
                 status=ReservationStatus.CONFIRMED,
                 source=source,
                 previous=previous,
-                interpreter_language=interpreter_language.strip(),
+                interpreter_language=interpreter_language,
                 assistant_attends=assistant_attends,
-                note=note.strip(),
+                note=note,
                 environment_checklist=environment_checklist or {},
                 meeting_url=meeting_url,
                 meeting_url_problem=problem,

@@ -163,3 +163,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Rate limits of the public journey: (attempts, window in seconds), per client IP or per
+# 求職番号. Counted in the cache above (Redis in production, shared by every web process).
+RATE_LIMITS = {
+    "identify_ip": (
+        env.int("RATE_LIMIT_IDENTIFY_PER_IP", default=20),
+        env.int("RATE_LIMIT_WINDOW", default=3600),
+    ),
+    "identify_number": (
+        env.int("RATE_LIMIT_IDENTIFY_PER_NUMBER", default=5),
+        env.int("RATE_LIMIT_WINDOW", default=3600),
+    ),
+    "link_ip": (
+        env.int("RATE_LIMIT_LINK_PER_IP", default=30),
+        env.int("RATE_LIMIT_WINDOW", default=3600),
+    ),
+}
+# Behind a reverse proxy: the META key that carries the client address (e.g.
+# HTTP_X_FORWARDED_FOR; its last entry is used). Empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

@@ -1,0 +1,55 @@
+"""Rate limits of the public endpoints, counted in Django's cache (Redis in production).
+
+A fixed window per limit and key; keys are hashed, so no 求職番号 or address sits in the cache.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    window: int  # seconds
+
+
+def limit(name: str) -> Limit:
+    count, window = settings.RATE_LIMITS[name]
+    return Limit(name=name, count=count, window=window)
+
+
+def limit_hit(rule: Limit, key: str, *, at: float | None = None) -> bool:
+    """Count one attempt under `key`; True when this attempt is over the limit."""
+    at = time.time() if at is None else at
+    bucket = int(at // rule.window)
+    digest = hashlib.sha256(f"{rule.name}:{key}".encode()).hexdigest()[:32]
+    cache_key = f"ratelimit:{rule.name}:{digest}:{bucket}"
+    if cache.add(cache_key, 1, timeout=rule.window + 5):
+        return 1 > rule.count
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:
+        # The key expired between add() and incr().
+        cache.set(cache_key, 1, timeout=rule.window + 5)
+        count = 1
+    return count > rule.count
+
+
+def retry_after(rule: Limit, *, at: float | None = None) -> int:
+    at = time.time() if at is None else at
+    return int(rule.window - (at % rule.window)) + 1
+
+
+def client_ip(request) -> str:
+    """The client address; behind a proxy that sets it, the one the proxy saw (settings)."""
+    header = getattr(settings, "CLIENT_IP_HEADER", "")
+    if header:
+        value = request.META.get(header, "")
+        if value:
+            return value.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
