@@ -18,7 +18,6 @@ NAME_MAX_LENGTH = 50
 class JourneyForm(forms.Form):
     """Errors in the page's language; Django adds aria-invalid and aria-describedby itself."""
 
-
     def error_summary(self) -> list[tuple[str, str]]:
         """(anchor id, message) for the error summary at the top of the page."""
         items = []

@@ -36,7 +36,9 @@ class World:
         self.office = OfficeFactory()
         self.counselor = CounselorFactory(office=self.office)
         self.terms = TermsVersionFactory(bureau=self.office.bureau)
-        self.jobseeker = JobseekerFactory(office=self.office)
+        self.jobseeker = JobseekerFactory(
+            office=self.office, number=f"{self.office.registration_code}-55550001"
+        )
         ConsentFactory(jobseeker=self.jobseeker, terms_version=self.terms)
         self.slot = SlotFactory(counselor=self.counselor, starts_at=SLOT_START)
 
