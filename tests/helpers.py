@@ -1,9 +1,23 @@
 """Helpers shared by tests."""
 
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 def staff_login(client: Client, user) -> Client:
-    """Log a staff user into the admin as a real session would be (every admin test uses this)."""
+    """Log a staff user into the admin as a real session would be (every admin test uses this).
+
+    Both factors: the password step (force_login, which also stamps the session for the
+    time-outs) and the TOTP step, recorded in the session exactly as django_otp.login() does
+    after a verified code. The user gets a confirmed authenticator if it has none.
+    tests/security/test_admin_login.py drives the real login form with a real code.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client

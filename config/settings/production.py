@@ -75,5 +75,17 @@ if EMAIL_PROVIDER == "smtp":
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+
+# HTTPS only, for a year, on every subdomain too (ASVS 9.1.1, 14.4.5).
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CSP = {**SECURE_CSP, "upgrade-insecure-requests": True}
+
+# __Host- cookies: Secure, Path=/ and no Domain, so no subdomain can set or shadow them.
 SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_NAME = "__Host-language"

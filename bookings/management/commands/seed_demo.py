@@ -2,12 +2,14 @@
 
 import datetime as dt
 import secrets
+from base64 import b32encode
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bookings.calendar import TOKYO, tokyo_date
 from bookings.models import Bureau, Counselor, Office, StaffProfile, WeeklyAvailability
@@ -15,6 +17,7 @@ from bookings.services.slots import slots_generate
 from consent.models import TermsVersion
 from jobseekers.models import Jobseeker, RegistrationStatus
 from jobseekers.services import registration_end_for
+from security.services import totp_device_issue
 
 TERMS_DIR = Path(__file__).resolve().parents[3] / "consent" / "terms_texts"
 
@@ -79,6 +82,21 @@ class Command(BaseCommand):
         )
         for username, password in created_logins:
             self.stdout.write(f"  login {username} / {password}  (shown once)")
+        # The admin asks every staff account for a TOTP code too (docs/security.md).
+        user_model = get_user_model()
+        for user in user_model.objects.filter(is_staff=True).order_by("username"):
+            if TOTPDevice.objects.filter(user=user).exists():
+                continue
+            device = totp_device_issue(user=user, actor=None, replace=False)
+            self.stdout.write(
+                f"  authenticator {user.username}: key {b32encode(device.bin_key).decode()}  "
+                f"uri {device.config_url}"
+            )
+        self.stdout.write(
+            "  Admin login: username, password and the 6-digit code of an authenticator app set "
+            "up with the key above; for the demo, `.venv/bin/python manage.py otp_code admin` "
+            "prints the current code."
+        )
 
     def _terms(self, bureau: Bureau, now: dt.datetime) -> None:
         if TermsVersion.objects.filter(bureau=bureau, label="v1").exists():
