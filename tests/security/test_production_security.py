@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.config.test_production_settings import COMPLETE
+
 ROOT = Path(__file__).resolve().parents[2]
+# What production requires (kept in one place: the production-settings test), a real-looking key.
 ENV = {
+    **COMPLETE,
     "SECRET_KEY": secrets.token_urlsafe(50),
-    "ALLOWED_HOSTS": "booking.example.jp",
-    "DATABASE_URL": "postgres://u:p@db:5432/hw",
-    "REDIS_URL": "redis://redis:6379/0",
-    "EMAIL_PROVIDER": "postmark",
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
 }
 
