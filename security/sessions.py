@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.http import HttpRequest
 
 AUTH_AT = "security.auth_at"
@@ -12,3 +13,5 @@ def session_stamp_login(request: HttpRequest) -> None:
     now = time.time()
     request.session[AUTH_AT] = now
     request.session[LAST_SEEN] = now
+    # The store drops an idle staff session too (cookie and row), not only the middleware.
+    request.session.set_expiry(int(settings.STAFF_SESSION_IDLE_TIMEOUT.total_seconds()))
