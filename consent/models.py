@@ -21,6 +21,12 @@ class TermsVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Art 14 notice: set when every jobseeker with an active registration has a queued notice.
+    # The only column a published version may still change (the database trigger allows it).
+    notices_queued_at = models.DateTimeField(_("notices queued at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("terms version")
@@ -38,9 +44,46 @@ class TermsVersion(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def save(self, *args, **kwargs) -> None:
+        # Art 14: a published version is the text people agreed to; it is never edited. Only
+        # the notice bookkeeping may change (the same rule is a trigger in the database).
+        if self.pk is not None:
+            stored = TermsVersion.objects.filter(pk=self.pk).values(*IMMUTABLE_FIELDS).first()
+            if stored is not None and stored["published_at"] is not None:
+                changed = [f for f in IMMUTABLE_FIELDS if stored[f] != getattr(self, f)]
+                if changed:
+                    raise PublishedTermsImmutable(changed)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if TermsVersion.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+            raise PublishedTermsImmutable(["deleted"])
+        return super().delete(*args, **kwargs)
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class PublishedTermsImmutable(Exception):
+    """Someone tried to edit or delete a published terms version (Art 14)."""
+
+    def __init__(self, fields: list[str]):
+        self.fields = fields
+        super().__init__(f"A published terms version cannot be changed ({', '.join(fields)}).")
+
+
+# Columns of a published version that neither code nor SQL may change (see migration 0002).
+IMMUTABLE_FIELDS = [
+    "bureau_id",
+    "label",
+    "body",
+    "body_en",
+    "summary",
+    "summary_en",
+    "effective_from",
+    "published_at",
+]
 
 
 class ConsentChannel(models.TextChoices):

@@ -1,8 +1,11 @@
-"""Which terms are in force, and whether a jobseeker has agreed to them."""
+"""Which terms are in force, and whether a jobseeker has agreed to them (Art 2(3), 6, 14)."""
 
 import datetime as dt
 
 from django.db.models import QuerySet
+
+from bookings.calendar import tokyo_date
+from jobseekers.models import EmailProblem, Jobseeker
 
 from .models import Consent, TermsVersion
 
@@ -12,12 +15,37 @@ def terms_published(*, bureau_id: int) -> QuerySet[TermsVersion]:
 
 
 def terms_in_force(*, bureau_id: int, now: dt.datetime) -> TermsVersion | None:
-    """The published version with the latest effective date that has arrived (Art 14)."""
+    """The published version with the latest effective date that has arrived (Art 14).
+
+    A version published today with an effective date next month is not yet in force: until
+    that moment the previous version still applies, and consent to it is still enough.
+    """
     return (
         terms_published(bureau_id=bureau_id)
         .filter(effective_from__lte=now)
         .order_by("-effective_from")
         .first()
+    )
+
+
+def terms_upcoming(*, bureau_id: int, now: dt.datetime) -> QuerySet[TermsVersion]:
+    """Published versions whose effective date is still ahead (announced under Art 14)."""
+    return (
+        terms_published(bureau_id=bureau_id)
+        .filter(effective_from__gt=now)
+        .order_by("effective_from")
+    )
+
+
+def terms_earlier(*, bureau_id: int, now: dt.datetime) -> QuerySet[TermsVersion]:
+    """Published versions replaced by the one in force, newest first."""
+    current = terms_in_force(bureau_id=bureau_id, now=now)
+    if current is None:
+        return TermsVersion.objects.none()
+    return (
+        terms_published(bureau_id=bureau_id)
+        .filter(effective_from__lt=current.effective_from)
+        .order_by("-effective_from")
     )
 
 
@@ -38,3 +66,43 @@ def consent_is_current(*, jobseeker_id: int, bureau_id: int, now: dt.datetime) -
     return Consent.objects.filter(
         jobseeker_id=jobseeker_id, terms_version=version, video_app_terms_accepted=True
     ).exists()
+
+
+def consent_required(*, jobseeker: Jobseeker, now: dt.datetime) -> TermsVersion | None:
+    """The version the journey must ask the jobseeker to agree to, or None if they already have.
+
+    From a new version's effective date (not before) a jobseeker who agreed only to earlier
+    versions is asked again (Art 14). With no version in force at all, booking is impossible;
+    callers see that as `terms_in_force(...) is None`.
+    """
+    bureau_id = jobseeker.office.bureau_id
+    version = terms_in_force(bureau_id=bureau_id, now=now)
+    if version is None:
+        return None
+    agreed = Consent.objects.filter(
+        jobseeker_id=jobseeker.pk, terms_version=version, video_app_terms_accepted=True
+    ).exists()
+    return None if agreed else version
+
+
+def consent_history(*, jobseeker_id: int) -> QuerySet[Consent]:
+    """Every consent the jobseeker gave, newest first (shown to staff of their office)."""
+    return (
+        Consent.objects.filter(jobseeker_id=jobseeker_id)
+        .select_related("terms_version")
+        .order_by("-given_at")
+    )
+
+
+def terms_notice_recipients(*, bureau_id: int, now: dt.datetime) -> QuerySet[Jobseeker]:
+    """Jobseekers told of a new version (Art 14): an active registration and a usable address.
+
+    Active: the registration runs to today or later (Asia/Tokyo), the email was verified, no
+    bounce or complaint was reported, and the record is not anonymised.
+    """
+    return Jobseeker.objects.filter(
+        office__bureau_id=bureau_id,
+        registration_valid_until__gte=tokyo_date(now),
+        email_verified_at__isnull=False,
+        anonymised_at__isnull=True,
+    ).exclude(email_problem__in=[EmailProblem.BOUNCED, EmailProblem.COMPLAINED])

@@ -1,14 +1,47 @@
-"""Recording consent (Art 2(3), 6) and publishing terms versions (Art 14)."""
+"""Recording consent (Art 2(3), 6) and publishing terms versions with their notice (Art 14)."""
 
 import datetime as dt
+from functools import partial
 
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookings.models import Bureau
+from jobseekers.models import AuditAction, Jobseeker
+from jobseekers.services import audit_record
 
 from .models import Consent, ConsentChannel, TermsVersion
+from .selectors import terms_in_force, terms_published
+from .tasks import terms_notices_task
 
 
 class ConsentError(Exception):
-    pass
+    """A rule of the terms refused the change; `message` can be shown to a person."""
+
+    default_message = _("This change is not allowed.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class TermsNotPublished(ConsentError):
+    default_message = _("Only a published terms version can be agreed to.")
+
+
+class TermsAlreadyPublished(ConsentError):
+    default_message = _("This version is already published and can no longer be changed.")
+
+
+class TermsEffectiveDateInvalid(ConsentError):
+    default_message = _(
+        "The effective date must be in the future and later than every published version's."
+    )
+
+
+class TermsIncomplete(ConsentError):
+    default_message = _("A version needs its full text and a summary of the change.")
 
 
 def consent_record(
@@ -22,12 +55,104 @@ def consent_record(
 ) -> Consent:
     """Store that `jobseeker` agreed to `terms_version`; only a published version can be agreed to."""
     if not terms_version.is_published:
-        raise ConsentError("Only a published terms version can be agreed to.")
+        raise TermsNotPublished()
     return Consent.objects.create(
         jobseeker=jobseeker,
         terms_version=terms_version,
         given_at=now or timezone.now(),
         channel=channel,
-        ip_address=ip_address,
+        ip_address=ip_address or None,
         video_app_terms_accepted=video_app_terms_accepted,
+    )
+
+
+TERMS_FIELDS = ["label", "body", "body_en", "summary", "summary_en", "effective_from"]
+
+
+def terms_draft_create(
+    *,
+    bureau: Bureau,
+    label: str,
+    body: str,
+    effective_from: dt.datetime,
+    summary: str = "",
+    body_en: str = "",
+    summary_en: str = "",
+    actor=None,
+) -> TermsVersion:
+    """A new draft; nothing is shown to jobseekers until it is published."""
+    return TermsVersion.objects.create(
+        bureau=bureau,
+        label=label.strip(),
+        body=body,
+        body_en=body_en,
+        summary=summary.strip(),
+        summary_en=summary_en.strip(),
+        effective_from=effective_from,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def terms_draft_update(*, version: TermsVersion | int, **fields) -> TermsVersion:
+    """Change a draft; a published version refuses (and the database would too)."""
+    unknown = set(fields) - set(TERMS_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a terms field: {', '.join(sorted(unknown))}")
+    pk = version if isinstance(version, int) else version.pk
+    with transaction.atomic():
+        version = TermsVersion.objects.select_for_update().get(pk=pk)
+        if version.is_published:
+            raise TermsAlreadyPublished()
+        for name, value in fields.items():
+            setattr(version, name, value)
+        version.save()
+    return version
+
+
+def terms_publish(
+    *, version: TermsVersion | int, actor=None, now: dt.datetime | None = None
+) -> TermsVersion:
+    """Publish a draft (Art 14): it becomes immutable and every registered jobseeker is told.
+
+    The effective date must lie ahead when another version is in force (people are told
+    before the change takes effect) and after every published version's. The notices are
+    written in batches by a Celery task queued after commit.
+    """
+    now = now or timezone.now()
+    pk = version if isinstance(version, int) else version.pk
+    with transaction.atomic():
+        version = TermsVersion.objects.select_for_update().get(pk=pk)
+        if version.is_published:
+            raise TermsAlreadyPublished()
+        current = terms_in_force(bureau_id=version.bureau_id, now=now)
+        if not version.body.strip() or (current is not None and not version.summary.strip()):
+            raise TermsIncomplete()
+        if current is not None and version.effective_from <= now:
+            raise TermsEffectiveDateInvalid()
+        if (
+            terms_published(bureau_id=version.bureau_id)
+            .filter(effective_from__gte=version.effective_from)
+            .exists()
+        ):
+            raise TermsEffectiveDateInvalid()
+        version.published_at = now
+        version.published_by = actor if actor is not None and actor.is_authenticated else None
+        version.save(update_fields=["published_at", "published_by"])
+        transaction.on_commit(partial(_start_notices, version.pk))
+    return version
+
+
+def _start_notices(version_id: int) -> None:
+    terms_notices_task.delay(version_id)
+
+
+def consent_history_viewed(*, jobseeker: Jobseeker, actor, now: dt.datetime | None = None) -> None:
+    """Art 9: looking at a jobseeker's consents is looking at their record."""
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=actor,
+        jobseeker=jobseeker,
+        target=f"jobseeker:{jobseeker.pk}",
+        detail="consent history",
+        now=now,
     )

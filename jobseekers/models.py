@@ -177,3 +177,73 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+
+class UsageRecord(models.Model):
+    """One request to a public page (Art 7(1)): when, what, from which device.
+
+    The path keeps no token or query secret; read only by the bureau administrator, never
+    published in a form that identifies a device (Art 7(2)), deleted after the retention period.
+    """
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    status = models.PositiveSmallIntegerField(_("status"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
+    device_family = models.CharField(_("device"), max_length=20, blank=True)
+    os_family = models.CharField(_("operating system"), max_length=20, blank=True)
+    browser_family = models.CharField(_("browser"), max_length=20, blank=True)
+    jobseeker = models.ForeignKey(
+        Jobseeker,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="usage_records",
+        verbose_name=_("jobseeker"),
+    )
+
+    class Meta:
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path}"
+
+
+class UsageExport(models.Model):
+    """An export of usage records and why it was made (Art 7(2): only on a lawful request)."""
+
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("exported by"),
+    )
+    reason = models.TextField(_("reason"))
+    since = models.DateField(_("from"))
+    until = models.DateField(_("to"))
+    jobseeker = models.ForeignKey(
+        Jobseeker,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("jobseeker"),
+    )
+    row_count = models.PositiveIntegerField(_("rows"))
+
+    class Meta:
+        verbose_name = _("usage record export")
+        verbose_name_plural = _("usage record exports")
+        ordering = ["-at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="usage_export_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "security.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Art 7 usage records of the public pages; also forgets the personal data of the last request.
+    "jobseekers.middleware.UsageRecordMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -147,6 +150,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The outbox guarantees delivery; the queue is only the fast path (see docs/notifications.md).
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
     "notifications-reminders": {"task": "notifications.reminder_sweep", "schedule": 60.0},
+    # Art 14: resume the notice batches of a published terms version a lost worker left behind.
+    "terms-notices-resume": {"task": "consent.terms_notices_resume", "schedule": 600.0},
+    # Art 7: usage records older than USAGE_RECORD_RETENTION_DAYS are deleted.
+    "usage-records-purge": {"task": "jobseekers.usage_records_purge", "schedule": 3600.0},
+    # Art 9: jobseekers inactive for JOBSEEKER_INACTIVE_YEARS are anonymised.
+    "jobseekers-anonymise": {"task": "jobseekers.anonymise_inactive", "schedule": 86400.0},
 }
 # Outbox timings (seconds): a queued row the queue lost is re-sent after the grace; a row left
 # in "sending" longer than the lease is assumed lost with its worker (docs/notifications.md).
@@ -167,11 +176,29 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGIN_URL = "admin:login"
 
+# Art 7: how long usage records of the public pages are kept (days); Art 9: after how many years
+# without activity a jobseeker's name, number and email are erased.
+USAGE_RECORD_RETENTION_DAYS = env.int("USAGE_RECORD_RETENTION_DAYS", default=365)
+JOBSEEKER_INACTIVE_YEARS = env.int("JOBSEEKER_INACTIVE_YEARS", default=3)
+# Requests under these prefixes are not public pages and are not usage records.
+USAGE_RECORD_EXCLUDE_PREFIXES = ["/admin/", "/static/", "/media/", "/favicon.ico"]
+for _name in ("USAGE_RECORD_RETENTION_DAYS", "JOBSEEKER_INACTIVE_YEARS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Art 9: no 求職番号, email or jobseeker name reaches any log line (jobseekers/logscrub.py).
+    "filters": {"personal_data": {"()": "jobseekers.logscrub.PersonalDataFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -1,0 +1,112 @@
+"""Retention policy (Art 9): jobseekers inactive for N years are anonymised.
+
+Their reservations stay (the foreign key is PROTECT) with status, office, time and source, so
+the figures per office and week are unchanged; every value that names or reaches the person
+is erased: number, names, email, phone, the free text staff wrote, IP addresses, sign-in links.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from bookings.calendar import tokyo_date
+from bookings.models import Reservation
+from consent.models import Consent
+from notifications.models import Notification
+
+from .models import AuditAction, AuditEntry, Jobseeker, SignInToken, UsageRecord
+
+
+def years_before(moment: dt.datetime, years: int) -> dt.datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def jobseekers_inactive(*, now: dt.datetime, years: int) -> QuerySet[Jobseeker]:
+    """Not yet anonymised, no activity, no reservation and no registration since the cut-off."""
+    cutoff = years_before(now, years)
+    return (
+        Jobseeker.objects.filter(anonymised_at__isnull=True)
+        .filter(
+            Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, created_at__lt=cutoff)
+        )
+        .exclude(registration_valid_until__gte=tokyo_date(cutoff))
+        .exclude(reservations__starts_at__gte=cutoff)
+    )
+
+
+def anonymised_number(pk: int) -> str:
+    # Office code 00000 names no office: the placeholder can never be a real 求職番号.
+    return f"00000-{pk % 10**8:08d}"
+
+
+def jobseeker_anonymise(*, jobseeker: Jobseeker | int, actor=None, now: dt.datetime) -> bool:
+    """Erase one jobseeker's personal data, keep the statistics; False if already done."""
+    pk = jobseeker if isinstance(jobseeker, int) else jobseeker.pk
+    with transaction.atomic():
+        # The conditional update claims the row: two sweeps never anonymise it twice.
+        claimed = Jobseeker.objects.filter(pk=pk, anonymised_at__isnull=True).update(
+            number=anonymised_number(pk),
+            family_name="",
+            given_name="",
+            family_name_kana="",
+            given_name_kana="",
+            email=f"anonymised-{pk}@anonymised.invalid",
+            email_verified_at=None,
+            email_problem="",
+            email_problem_at=None,
+            phone="",
+            suspended=False,
+            suspension_reason="",
+            suspended_at=None,
+            suspended_by=None,
+            verified_by=None,
+            needs_review=False,
+            anonymised_at=now,
+            updated_at=now,
+        )
+        if claimed != 1:
+            return False
+        Reservation.objects.filter(jobseeker_id=pk).update(
+            note="",
+            cancel_caller="",
+            cancel_reason="",
+            outcome="",
+            end_reason="",
+            late_notice_note="",
+        )
+        Consent.objects.filter(jobseeker_id=pk).update(ip_address=None)
+        Notification.objects.filter(jobseeker_id=pk).update(
+            recipient=f"anonymised-{pk}@anonymised.invalid", last_error=""
+        )
+        UsageRecord.objects.filter(jobseeker_id=pk).update(jobseeker=None, ip_address=None)
+        SignInToken.objects.filter(jobseeker_id=pk).delete()
+        AuditEntry.objects.create(
+            at=now,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=AuditAction.ANONYMISE,
+            jobseeker_id=pk,
+            target=f"jobseeker:{pk}",
+            detail="retention policy",
+        )
+    return True
+
+
+def jobseekers_anonymise_inactive(
+    *, now: dt.datetime | None = None, years: int | None = None, limit: int = 1000
+) -> int:
+    """The beat job: anonymise up to `limit` inactive jobseekers; returns how many."""
+    now = now or timezone.now()
+    years = years if years is not None else settings.JOBSEEKER_INACTIVE_YEARS
+    ids = list(
+        jobseekers_inactive(now=now, years=years)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()[:limit]
+    )
+    return sum(jobseeker_anonymise(jobseeker=pk, now=now) for pk in ids)

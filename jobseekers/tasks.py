@@ -1,0 +1,18 @@
+"""Celery tasks of jobseekers: the retention jobs of Art 7 and Art 9, run by beat."""
+
+from celery import shared_task
+
+from .retention import jobseekers_anonymise_inactive
+from .usage import usage_records_purge
+
+
+@shared_task(name="jobseekers.usage_records_purge", ignore_result=True)
+def usage_records_purge_task() -> int:
+    """Art 7: delete usage records older than USAGE_RECORD_RETENTION_DAYS."""
+    return usage_records_purge()
+
+
+@shared_task(name="jobseekers.anonymise_inactive", ignore_result=True)
+def anonymise_inactive_task() -> int:
+    """Art 9: anonymise jobseekers inactive for JOBSEEKER_INACTIVE_YEARS; the rest next run."""
+    return jobseekers_anonymise_inactive()
