@@ -4,6 +4,7 @@ import datetime as dt
 from functools import partial
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from bookings.sql import id_in
@@ -94,8 +95,13 @@ def _enqueue_sends(notification_ids: list[int]) -> None:
 
 def terms_notices_pending() -> list[int]:
     """Published versions whose notices are not all written yet (the beat job resumes them)."""
+    # A version entered as history (effective before it was published) announces nothing.
     return list(
-        TermsVersion.objects.filter(published_at__isnull=False, notices_queued_at__isnull=True)
+        TermsVersion.objects.filter(
+            published_at__isnull=False,
+            notices_queued_at__isnull=True,
+            effective_from__gte=F("published_at"),
+        )
         .order_by("published_at")
         .values_list("pk", flat=True)
     )

@@ -137,8 +137,13 @@ def terms_publish(
             raise TermsEffectiveDateInvalid()
         version.published_at = now
         version.published_by = actor if actor is not None and actor.is_authenticated else None
-        version.save(update_fields=["published_at", "published_by"])
-        transaction.on_commit(partial(_start_notices, version.pk))
+        if current is None and not terms_published(bureau_id=version.bureau_id).exists():
+            # A bureau's first version changes nothing anyone agreed to: there is no notice.
+            version.notices_queued_at = now
+            version.save(update_fields=["published_at", "published_by", "notices_queued_at"])
+        else:
+            version.save(update_fields=["published_at", "published_by"])
+            transaction.on_commit(partial(_start_notices, version.pk))
     return version
 
 

@@ -5,12 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.admin_session import jobseeker_refusal_view
 from bookings.selectors import offices_for_staff
+from consent.admin import ConsentInline
 
+from . import admin_usage  # noqa: F401 - registers the usage records' admin (Art 7)
+from .admin_audit import AuditEntryAdminBase, JobseekerAuditMixin
 from .models import AuditEntry, Jobseeker
+from .roles import is_bureau_administrator
 
 
 @admin.register(Jobseeker)
-class JobseekerAdmin(admin.ModelAdmin):
+class JobseekerAdmin(JobseekerAuditMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "family_name",
@@ -23,6 +27,7 @@ class JobseekerAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["office"]
     list_filter = ["office", "registration_status", "suspended", "needs_review", "email_problem"]
+    inlines = [ConsentInline]
     search_fields = ["number", "family_name", "given_name", "family_name_kana", "given_name_kana"]
 
     def get_queryset(self, request):
@@ -46,17 +51,20 @@ class JobseekerAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "target"]
-    list_select_related = ["actor"]
+class AuditEntryAdmin(AuditEntryAdminBase):
+    list_display = ["at", "actor", "action", "target", "jobseeker"]
+    list_select_related = ["actor", "jobseeker"]
     list_filter = ["action"]
+    search_fields = ["target", "jobseeker__number"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        # Art 9: the trail of their office's jobseekers; entries about no jobseeker (exports)
+        # only for the bureau administrator.
+        entries = super().get_queryset(request)
+        if request.user.is_superuser:
+            return entries
+        mine = entries.filter(jobseeker__office__in=offices_for_staff(request.user))
+        if is_bureau_administrator(request.user):
+            return mine | entries.filter(jobseeker__isnull=True)
+        return mine

@@ -136,6 +136,8 @@ class TermsVersionFactory(factory.django.DjangoModelFactory):
     summary = "初版"
     effective_from = tokyo(2024, 4, 1)
     published_at = tokyo(2024, 3, 1)
+    # As if its Art 14 notices had gone out when it was published.
+    notices_queued_at = factory.LazyAttribute(lambda v: v.published_at)
 
 
 class ConsentFactory(factory.django.DjangoModelFactory):

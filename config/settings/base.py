@@ -180,6 +180,8 @@ LOGIN_URL = "admin:login"
 # without activity a jobseeker's name, number and email are erased.
 USAGE_RECORD_RETENTION_DAYS = env.int("USAGE_RECORD_RETENTION_DAYS", default=365)
 JOBSEEKER_INACTIVE_YEARS = env.int("JOBSEEKER_INACTIVE_YEARS", default=3)
+# Art 7(2): a usage figure below this count is shown as "< N" (it could point at one device).
+USAGE_FIGURES_MIN_COUNT = env.int("USAGE_FIGURES_MIN_COUNT", default=3)
 # Requests under these prefixes are not public pages and are not usage records.
 USAGE_RECORD_EXCLUDE_PREFIXES = ["/admin/", "/static/", "/media/", "/favicon.ico"]
 for _name in ("USAGE_RECORD_RETENTION_DAYS", "JOBSEEKER_INACTIVE_YEARS"):

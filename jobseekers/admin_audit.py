@@ -1,0 +1,50 @@
+"""Art 9: every view or change of a jobseeker's record in the admin leaves an audit entry."""
+
+from django.contrib import admin
+
+from .models import AuditAction
+from .services import audit_record
+
+
+class JobseekerAuditMixin:
+    """For a ModelAdmin of Jobseeker: audit the change page's GET (a view) and each save.
+
+    The detail lists changed field names only, never values (no personal data in the trail).
+    """
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and obj is not None and response.status_code == 200:
+            audit_record(
+                action=AuditAction.VIEW,
+                actor=request.user,
+                jobseeker=obj,
+                target=f"jobseeker:{obj.pk}",
+                detail="admin",
+            )
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        fields = ",".join(sorted(form.changed_data)) if form is not None else ""
+        audit_record(
+            action=AuditAction.CHANGE if change else AuditAction.CREATE,
+            actor=request.user,
+            jobseeker=obj,
+            target=f"jobseeker:{obj.pk}",
+            detail=f"admin fields={fields}"[:500],
+        )
+
+
+class AuditEntryAdminBase(admin.ModelAdmin):
+    """The trail is read-only; staff see the entries of their office's jobseekers."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,227 @@
+"""Admin of the usage records (Art 7): the bureau administrator only; exports need a reason."""
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from bookings.calendar import tokyo_date
+from bookings.selectors import offices_for_staff
+from jobseekers.numbers import normalize_jobseeker_number
+
+from .models import Jobseeker, UsageExport, UsageRecord
+from .roles import is_bureau_administrator
+from .usage import MIN_REASON_LENGTH, ExportReasonRequired, usage_export
+from .usage_figures import usage_figures
+
+FIGURES_DAYS = 30
+
+
+class BureauAdministratorOnly:
+    """Art 7: usage records are read by the bureau administrator role and no one else.
+
+    Model permissions a group might grant do not widen this: the role decides.
+    """
+
+    def has_module_permission(self, request):
+        return is_bureau_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_bureau_administrator(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _visible_records(request: HttpRequest):
+    """Records of the administrator's bureau's jobseekers, and anonymous ones (no bureau)."""
+    records = UsageRecord.objects.all()
+    if request.user.is_superuser:
+        return records
+    return records.filter(jobseeker__isnull=True) | records.filter(
+        jobseeker__office__in=offices_for_staff(request.user)
+    )
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(BureauAdministratorOnly, admin.ModelAdmin):
+    list_display = ["at", "method", "path", "status", "ip_address", "device_family", "os_family"]
+    list_filter = ["status", "method", "device_family", "os_family", "browser_family"]
+    search_fields = ["path", "ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["jobseeker"]
+    raw_id_fields = ["jobseeker"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return _visible_records(request).select_related("jobseeker")
+
+    def get_urls(self):
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(usage_export_view),
+                name="jobseekers_usagerecord_export",
+            ),
+            path(
+                "figures/",
+                self.admin_site.admin_view(usage_figures_view),
+                name="jobseekers_usagerecord_figures",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "export_url": reverse("admin:jobseekers_usagerecord_export"),
+            "figures_url": reverse("admin:jobseekers_usagerecord_figures"),
+        }
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(UsageExport)
+class UsageExportAdmin(BureauAdministratorOnly, admin.ModelAdmin):
+    list_display = ["at", "actor", "since", "until", "row_count", "reason_short"]
+    list_select_related = ["actor"]
+    date_hierarchy = "at"
+
+    @admin.display(description=_("reason"))
+    def reason_short(self, obj: UsageExport) -> str:
+        return format_html("{}", obj.reason[:80])
+
+
+class UsageExportForm(forms.Form):
+    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    number = forms.CharField(
+        label=_("Only this jobseeker number (optional)"), max_length=30, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason for the export"),
+        help_text=_(
+            "Usage records are disclosed only on a request based on the law (Art 7(2)). "
+            "Name the requesting authority and the request."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=MIN_REASON_LENGTH,
+    )
+
+    def clean_number(self):
+        raw = self.cleaned_data["number"]
+        if not raw.strip():
+            return None
+        number = normalize_jobseeker_number(raw)
+        jobseeker = Jobseeker.objects.filter(number=number).first()
+        if jobseeker is None:
+            raise ValidationError(_("No jobseeker has this number."))
+        return jobseeker
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise ValidationError(_("The start date is after the end date."))
+        return data
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _require_bureau_administrator(request: HttpRequest) -> None:
+    if not is_bureau_administrator(request.user):
+        raise PermissionDenied
+
+
+@require_http_methods(["GET", "POST"])
+def usage_export_view(request: HttpRequest) -> HttpResponse:
+    """The CSV export: refused without a reason; the export itself is recorded first."""
+    _require_bureau_administrator(request)
+    today = tokyo_date(timezone.now())
+    form = UsageExportForm(
+        request.POST or None,
+        initial={"since": today - dt.timedelta(days=FIGURES_DAYS), "until": today},
+    )
+    if request.method == "POST" and form.is_valid():
+        jobseeker = form.cleaned_data["number"]
+        if (
+            jobseeker is not None
+            and not offices_for_staff(request.user).filter(pk=jobseeker.office_id).exists()
+        ):
+            raise PermissionDenied
+        try:
+            export, rows = usage_export(
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                since=form.cleaned_data["since"],
+                until=form.cleaned_data["until"],
+                jobseeker=jobseeker,
+            )
+        except ExportReasonRequired:
+            form.add_error("reason", _("Give the reason for the export."))
+        else:
+            writer = csv.writer(_Echo())
+            response = StreamingHttpResponse(
+                ("\ufeff" if i == 0 else "") + writer.writerow(row) for i, row in enumerate(rows)
+            )
+            response["Content-Type"] = "text/csv; charset=utf-8"
+            response["Content-Disposition"] = (
+                f'attachment; filename="usage-records-{export.pk}.csv"'
+            )
+            return response
+    return TemplateResponse(
+        request,
+        "admin/jobseekers/usagerecord/export.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Export usage records"),
+            "form": form,
+            "opts": UsageRecord._meta,
+        },
+    )
+
+
+@require_GET
+def usage_figures_view(request: HttpRequest) -> HttpResponse:
+    """Counts per day and per device, OS and browser family; bookings per channel (Art 7(2))."""
+    _require_bureau_administrator(request)
+    today = tokyo_date(timezone.now())
+    try:
+        days = min(max(int(request.GET.get("days", FIGURES_DAYS)), 1), 366)
+    except ValueError:
+        messages.error(request, _("The period must be a number of days."))
+        return redirect("admin:jobseekers_usagerecord_figures")
+    figures = usage_figures(
+        since=today - dt.timedelta(days=days - 1),
+        until=today,
+        offices=offices_for_staff(request.user),
+    )
+    return TemplateResponse(
+        request,
+        "admin/jobseekers/usagerecord/figures.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Usage figures"),
+            "figures": figures,
+            "days": days,
+            "opts": UsageRecord._meta,
+        },
+    )

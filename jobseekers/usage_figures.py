@@ -1,0 +1,84 @@
+"""Aggregated usage figures (Art 7(2)): counts that identify no one and no device."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+
+from bookings.calendar import TOKYO
+from bookings.models import Office, Reservation, ReservationSource
+
+from .models import UsageRecord
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    count: int
+
+    @property
+    def shown(self) -> str:
+        """The count, or "< N" when so few that the cell could point at one person's device."""
+        minimum = settings.USAGE_FIGURES_MIN_COUNT
+        return f"< {minimum}" if 0 < self.count < minimum else str(self.count)
+
+
+@dataclass(frozen=True)
+class UsageFigures:
+    since: dt.date
+    until: dt.date
+    requests_per_day: list[Figure]
+    devices: list[Figure]
+    operating_systems: list[Figure]
+    browsers: list[Figure]
+    bookings_per_channel: list[Figure]
+
+    @property
+    def total_requests(self) -> int:
+        return sum(f.count for f in self.requests_per_day)
+
+
+def _range(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(since, dt.time(0), tzinfo=TOKYO)
+    return start, dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
+
+
+def _families(records: QuerySet[UsageRecord], field: str) -> list[Figure]:
+    rows = records.values(field).annotate(n=Count("pk")).order_by("-n", field)
+    return [Figure(label=row[field] or "unknown", count=row["n"]) for row in rows]
+
+
+def usage_figures(*, since: dt.date, until: dt.date, offices: QuerySet[Office]) -> UsageFigures:
+    """Requests per day (Asia/Tokyo), device / OS / browser families, bookings per channel.
+
+    Only counts leave this function: no path, address, user agent or jobseeker, and a family
+    seen fewer than USAGE_FIGURES_MIN_COUNT times is shown as "< N".
+    """
+    start, end = _range(since, until)
+    records = UsageRecord.objects.filter(at__gte=start, at__lt=end)
+    per_day = (
+        records.annotate(day=TruncDate("at", tzinfo=TOKYO))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    )
+    bookings = (
+        Reservation.objects.filter(office__in=offices, created_at__gte=start, created_at__lt=end)
+        .values("source")
+        .annotate(n=Count("pk"))
+        .order_by("source")
+    )
+    return UsageFigures(
+        since=since,
+        until=until,
+        requests_per_day=[Figure(label=row["day"].isoformat(), count=row["n"]) for row in per_day],
+        devices=_families(records, "device_family"),
+        operating_systems=_families(records, "os_family"),
+        browsers=_families(records, "browser_family"),
+        bookings_per_channel=[
+            Figure(label=str(ReservationSource(row["source"]).label), count=row["n"])
+            for row in bookings
+        ],
+    )
