@@ -1,9 +1,11 @@
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from bookings.calendar import TOKYO, is_closed
 from bookings.models import Counselor, Office, Slot, WeeklyAvailability
 from consent.models import TermsVersion
+from consent.selectors import terms_in_force
 from jobseekers.models import Jobseeker
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +39,13 @@ def test_the_demo_terms_are_the_published_text():
     terms = TermsVersion.objects.get(label="v1")
     assert "オンライン職業相談等利用規約" in terms.body
     assert terms.published_at is not None
+
+
+def test_the_demo_has_a_second_version_citing_article_5_5():
+    call_command("seed_demo")
+    v1 = TermsVersion.objects.get(label="v1")
+    v2 = TermsVersion.objects.get(label="v2")
+    assert "職業安定法第5条の4" in v1.body
+    assert "職業安定法第5条の5" in v2.body and "職業安定法第5条の4" not in v2.body
+    assert "第5条の5" in v2.summary
+    assert terms_in_force(bureau_id=v2.bureau_id, now=timezone.now()) == v2

@@ -99,17 +99,40 @@ class Command(BaseCommand):
         )
 
     def _terms(self, bureau: Bureau, now: dt.datetime) -> None:
-        if TermsVersion.objects.filter(bureau=bureau, label="v1").exists():
-            return
-        TermsVersion.objects.create(
-            bureau=bureau,
-            label="v1",
-            body=(TERMS_DIR / "okayama-v1.ja.txt").read_text(encoding="utf-8"),
-            summary="初版",
-            summary_en="First version",
-            effective_from=dt.datetime(2024, 4, 1, tzinfo=TOKYO),
-            published_at=now,
-        )
+        # Entered as history (published now, effective earlier): no Art 14 notice goes out.
+        versions = [
+            (
+                "v1",
+                "okayama-v1.ja.txt",
+                "初版",
+                "First version",
+                dt.datetime(2024, 4, 1, tzinfo=TOKYO),
+            ),
+            (
+                "v2",
+                "okayama-v2.ja.txt",
+                "第9条(1)の引用条文を、令和4年10月1日施行の職業安定法改正に合わせて"
+                "「職業安定法第5条の4」から「職業安定法第5条の5」に改めました。"
+                "個人情報の保護の内容に変更はありません。",
+                "Article 9(1) now cites Article 5-5 of the Employment Security Act instead of "
+                "Article 5-4, following the amendment in force since 1 October 2022. The "
+                "protection of personal information is unchanged.",
+                dt.datetime(2025, 4, 1, tzinfo=TOKYO),
+            ),
+        ]
+        for label, filename, summary, summary_en, effective in versions:
+            if TermsVersion.objects.filter(bureau=bureau, label=label).exists():
+                continue
+            TermsVersion.objects.create(
+                bureau=bureau,
+                label=label,
+                body=(TERMS_DIR / filename).read_text(encoding="utf-8"),
+                summary=summary,
+                summary_en=summary_en,
+                effective_from=effective,
+                published_at=now,
+                notices_queued_at=now,
+            )
 
     def _users(self, bureau: Bureau, offices: dict[str, Office]) -> list[tuple[str, str]]:
         user_model = get_user_model()
