@@ -5,13 +5,15 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 
+from bookings.ratelimit import client_ip
+
 from .logscrub import personal_data_context_end, personal_data_context_start
 from .usage import clean_path, usage_record_write
 
 logger = logging.getLogger(__name__)
 
 # The session key under which the public journey keeps the signed-in jobseeker's id.
-JOBSEEKER_SESSION_KEY = "jobseeker_id"
+JOBSEEKER_SESSION_KEY = "journey_jobseeker"  # bookings.views.SESSION_JOBSEEKER
 
 
 def _jobseeker_id(request) -> int | None:
@@ -59,7 +61,7 @@ class UsageRecordMiddleware:
                     match.kwargs if match is not None else None,
                 ),
                 status=response.status_code,
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 jobseeker_id=_jobseeker_id(request),
             )

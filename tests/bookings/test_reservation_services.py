@@ -269,8 +269,9 @@ def test_a_version_published_but_not_yet_in_force_does_not_ask_again(world):
 
 
 def test_without_terms_in_force_nobody_books(world):
-    world.terms.published_at = None
-    world.terms.save()
+    # A published version can never be unpublished (Art 14): take a bureau that has none.
+    world.jobseeker.office = OfficeFactory(bureau=BureauFactory(code="no-terms-yet"))
+    world.jobseeker.save()
     with pytest.raises(TermsNotPublished):
         book(world, now=NOW)
 

@@ -21,6 +21,7 @@ from consent.services import (
     terms_draft_update,
     terms_publish,
 )
+from tests.bookings.conftest import FULL_CHECKLIST
 from tests.factories import (
     BureauFactory,
     JobseekerFactory,
@@ -167,7 +168,9 @@ def test_consent_is_not_asked_again_before_the_effective_date():
             consent_required(jobseeker=jobseeker, now=V2_EFFECTIVE - dt.timedelta(seconds=1))
             is None
         )
-        reservation = reservation_create(slot=slot, jobseeker=jobseeker)
+        reservation = reservation_create(
+            slot=slot, jobseeker=jobseeker, environment_checklist=dict(FULL_CHECKLIST)
+        )
     assert reservation.status == ReservationStatus.CONFIRMED
 
 
@@ -181,10 +184,14 @@ def test_consent_is_asked_again_from_the_effective_date():
             jobseeker_id=jobseeker.pk, bureau_id=office.bureau_id, now=V2_EFFECTIVE
         )
         with pytest.raises(ConsentRequired):
-            reservation_create(slot=slot, jobseeker=jobseeker)
+            reservation_create(
+                slot=slot, jobseeker=jobseeker, environment_checklist=dict(FULL_CHECKLIST)
+            )
         consent_record(jobseeker=jobseeker, terms_version=v2, ip_address="192.0.2.7")
         assert consent_required(jobseeker=jobseeker, now=V2_EFFECTIVE) is None
-        reservation = reservation_create(slot=slot, jobseeker=jobseeker)
+        reservation = reservation_create(
+            slot=slot, jobseeker=jobseeker, environment_checklist=dict(FULL_CHECKLIST)
+        )
     assert reservation.status == ReservationStatus.CONFIRMED
     consent = jobseeker.consents.get(terms_version=v2)
     assert (consent.given_at, consent.channel, consent.ip_address) == (
