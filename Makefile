@@ -15,14 +15,16 @@ PYTHON ?= $(shell \
     "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; \
   done)
 
-.PHONY: run test lint venv migrate seed messages clean
+.PHONY: run test lint venv migrate seed messages clean lock audit
 
-$(STAMP): requirements.txt requirements-dev.txt
+# requirements*.txt name the direct dependencies (exact pins); requirements*.lock hold every
+# package with its hashes (`make lock`), and only the locks are installed, hashes required.
+$(STAMP): requirements.lock requirements-dev.lock
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (set PYTHON=/path/to/python3.12+)." >&2; exit 1; fi
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -55,6 +57,18 @@ lint: venv
 messages: venv
 	$(PY) manage.py makemessages -l ja --no-obsolete --add-location file -i ".venv/*" -i "var/*"
 	$(PY) manage.py compilemessages -i ".venv"
+
+# After changing a pin in requirements*.txt: re-resolve and re-hash both lock files.
+PIP_COMPILE = $(VENV)/bin/pip-compile --generate-hashes --allow-unsafe --strip-extras \
+  --no-emit-index-url --no-emit-find-links --quiet
+lock:
+	@[ -x $(VENV)/bin/pip-compile ] || $(PY) -m pip install --quiet pip-tools
+	$(PIP_COMPILE) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) -o requirements-dev.lock requirements-dev.txt
+
+# Known vulnerabilities in the locked dependencies (needs pypi.org's JSON API or api.osv.dev).
+audit: venv
+	$(PY) .ci/audit.py
 
 clean:
 	rm -rf $(VENV) var db.sqlite3
