@@ -51,15 +51,16 @@ def event_title(reservation, language: str) -> str:
         }
 
 
-def event_details(reservation, language: str) -> str:
+def event_details(reservation, language: str, *, page_url: str | None = None) -> str:
     """Plain text for the calendar entry: the meeting URL, the reference, the office's phone."""
     office = reservation.office
+    page_url = page_url or reservation_page_url(reservation)
     with translation.override(language):
         lines = [
             _("Meeting URL: %(url)s") % {"url": reservation.meeting_url or "-"},
             _("Video app: %(app)s") % {"app": office.video_app_name},
             _("Reference: %(reference)s") % {"reference": reservation.reference},
-            _("Your reservation: %(url)s") % {"url": reservation_page_url(reservation)},
+            _("Your reservation: %(url)s") % {"url": page_url},
             _("To cancel, or if you will be late, phone %(office)s: %(phone)s")
             % {"office": _office_name(office, language), "phone": office.phone},
             _(
@@ -90,11 +91,14 @@ def reservation_ics(
     sequence: int | None = None,
     language: str | None = None,
     now: dt.datetime | None = None,
+    title: str | None = None,
+    details: str | None = None,
 ) -> bytes:
     """The calendar for `reservation` as bytes (text/calendar, UTF-8).
 
     `method` is REQUEST (the invitation), CANCEL (the cancellation: STATUS:CANCELLED) or PUBLISH
-    (a download from a web page). `sequence` defaults to the reservation's.
+    (a download from a web page). `sequence` defaults to the reservation's. `title` and
+    `details` may be passed when the caller has them already (an email builds them once).
     """
     if method not in _METHODS:
         raise ValueError(f"unknown iTIP method {method!r}")
@@ -102,6 +106,8 @@ def reservation_ics(
     language = language or reservation.jobseeker.preferred_language or "ja"
     office = reservation.office
     cancelled = method == METHOD_CANCEL
+    title = title or event_title(reservation, language)
+    details = details or event_details(reservation, language)
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -116,8 +122,8 @@ def reservation_ics(
     event.add("dtstamp", now.astimezone(dt.UTC))
     event.add("dtstart", reservation.starts_at.astimezone(TOKYO))
     event.add("dtend", reservation.ends_at.astimezone(TOKYO))
-    event.add("summary", event_title(reservation, language))
-    event.add("description", event_details(reservation, language))
+    event.add("summary", title)
+    event.add("description", details)
     if reservation.meeting_url:
         event.add("location", reservation.meeting_url)
         event.add("url", reservation.meeting_url)
@@ -129,7 +135,7 @@ def reservation_ics(
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", -ALARM_BEFORE)
-        alarm.add("description", event_title(reservation, language))
+        alarm.add("description", title)
         event.add_component(alarm)
     calendar.add_component(event)
     return calendar.to_ical()
@@ -139,15 +145,21 @@ def _utc_stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def google_calendar_url(reservation, *, language: str | None = None) -> str:
+def google_calendar_url(
+    reservation,
+    *,
+    language: str | None = None,
+    title: str | None = None,
+    details: str | None = None,
+) -> str:
     """A link that opens Google Calendar's new-event form filled with the reservation."""
     language = language or reservation.jobseeker.preferred_language or "ja"
     query = urlencode(
         {
             "action": "TEMPLATE",
-            "text": event_title(reservation, language),
+            "text": title or event_title(reservation, language),
             "dates": f"{_utc_stamp(reservation.starts_at)}/{_utc_stamp(reservation.ends_at)}",
-            "details": event_details(reservation, language),
+            "details": details or event_details(reservation, language),
             "location": reservation.meeting_url,
             "ctz": "Asia/Tokyo",
         }
@@ -156,7 +168,12 @@ def google_calendar_url(reservation, *, language: str | None = None) -> str:
 
 
 def outlook_calendar_url(
-    reservation, *, language: str | None = None, office365: bool = False
+    reservation,
+    *,
+    language: str | None = None,
+    office365: bool = False,
+    title: str | None = None,
+    details: str | None = None,
 ) -> str:
     """A link that opens Outlook on the web's compose form (outlook.com, or Microsoft 365)."""
     language = language or reservation.jobseeker.preferred_language or "ja"
@@ -165,10 +182,10 @@ def outlook_calendar_url(
         {
             "path": "/calendar/action/compose",
             "rru": "addevent",
-            "subject": event_title(reservation, language),
+            "subject": title or event_title(reservation, language),
             "startdt": reservation.starts_at.astimezone(TOKYO).isoformat(),
             "enddt": reservation.ends_at.astimezone(TOKYO).isoformat(),
-            "body": event_details(reservation, language),
+            "body": details or event_details(reservation, language),
             "location": reservation.meeting_url,
         }
     )

@@ -18,6 +18,8 @@ from anymail.exceptions import (
     AnymailRecipientsRefused,
 )
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -127,6 +129,11 @@ def _reason_not_to_send(notification: Notification, now: dt.datetime) -> tuple[s
     jobseeker = notification.jobseeker
     if jobseeker is not None and jobseeker.anonymised_at is not None:
         return NotificationStatus.SKIPPED, gettext_noop("The jobseeker's data was anonymised.")
+    try:
+        validate_email(notification.recipient)
+    except ValidationError:
+        # Never handed to the provider: a malformed address would only bounce, or worse.
+        return NotificationStatus.FAILED, gettext_noop("The email address is not valid.")
     if reservation is None or notification.kind not in (
         NotificationKind.INVITATION,
         NotificationKind.REMINDER,

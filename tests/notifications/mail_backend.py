@@ -36,8 +36,6 @@ class EmailBackend(AnymailTestBackend):
         entry["at"] = time.time()
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
 
     def get_esp_message_id(self, message):
         return f"test-{uuid.uuid4()}"

@@ -62,7 +62,8 @@ def test_the_invitation_carries_everything_the_terms_promise(mail_log):
         "録画",
         "calendar.google.com",
         "outlook.live.com",
-        "http://testserver/",
+        "http://testserver/r/",
+        "WEBカメラ付きの安全な端末",
     ]:
         assert expected in body, expected
     html, mimetype = message.alternatives[0]
@@ -261,3 +262,26 @@ def test_the_sending_lease_is_honoured_by_the_claim(mail_log):
         notification_send(notification_id=notification.pk, now=NOW).outcome == Outcome.NOT_CLAIMED
     )
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "",
+        "not-an-address",
+        "a@b.jp\r\nBcc: victim@example.com",
+        "a..b@example.jp",
+        "<script>@example.jp",
+    ],
+)
+def test_a_malformed_address_never_reaches_the_provider(mail_log, address):
+    reservation = _reservation()
+    notification = _invite(reservation)
+    Notification.objects.filter(pk=notification.pk).update(recipient=address)
+
+    assert notification_send(notification_id=notification.pk, now=NOW).outcome == Outcome.FAILED
+
+    notification.refresh_from_db()
+    assert notification.last_error == "The email address is not valid."
+    assert mail.outbox == []
+    assert mail_log() == []

@@ -116,3 +116,31 @@ def test_no_reminder_for_a_reservation_two_days_ahead():
     slot = SlotFactory(starts_at=tokyo(2026, 11, 22, 10))
     ReservationFactory(slot=slot)
     assert reminder_sweep(now=tokyo(2026, 11, 20, 17, 0)) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reminder_sweeps_at_once_queue_one_reminder():
+    import threading
+
+    from django.db import close_old_connections
+
+    reservations = [_tomorrow_at_ten() for _ in range(5)]
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+
+    def sweep():
+        barrier.wait()
+        try:
+            counts.append(reminder_sweep(now=tokyo(2026, 11, 20, 17, 0)))
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(counts) == 5
+    assert sorted(_reminders()) == sorted(r.pk for r in reservations)

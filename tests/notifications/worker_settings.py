@@ -10,7 +10,7 @@ import os
 from config.settings.test import *  # noqa: F403
 
 DATABASES["default"]["NAME"] = os.environ["HW_WORKER_DB"]  # noqa: F405
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
 CELERY_BROKER_URL = REDIS_TEST_URL  # noqa: F405
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 MAILERS = {"default": {"BACKEND": "tests.notifications.mail_backend.EmailBackend"}}
