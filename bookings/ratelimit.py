@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from security.client_ip import client_ip as security_client_ip
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -46,10 +48,5 @@ def retry_after(rule: Limit, *, at: float | None = None) -> int:
 
 
 def client_ip(request) -> str:
-    """The client address; behind a proxy that sets it, the one the proxy saw (settings)."""
-    header = getattr(settings, "CLIENT_IP_HEADER", "")
-    if header:
-        value = request.META.get(header, "")
-        if value:
-            return value.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client address, read as the lockout and the access log read it (TRUSTED_PROXY_COUNT)."""
+    return security_client_ip(request)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import views, views_reservation
 
 app_name = "bookings"
 
@@ -21,7 +21,15 @@ urlpatterns = [
     path("book/details/", views.details, name="details"),
     path("book/check/", views.check, name="check"),
     path("book/done/<str:reference>/", views.confirmation, name="confirmation"),
-    path("r/<str:token>/", views.reservation_page, name="reservation"),
-    path("r/<str:token>/calendar.ics", views.reservation_ics_download, name="reservation_ics"),
-    path("r/<str:token>/cancel/", views.reservation_cancel_view, name="reservation_cancel"),
+    path("r/<str:token>/", views_reservation.reservation_page, name="reservation"),
+    path(
+        "r/<str:token>/calendar.ics",
+        views_reservation.reservation_ics_download,
+        name="reservation_ics",
+    ),
+    path(
+        "r/<str:token>/cancel/",
+        views_reservation.reservation_cancel_view,
+        name="reservation_cancel",
+    ),
 ]

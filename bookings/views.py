@@ -9,10 +9,9 @@ import datetime as dt
 import re
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consent.models import ConsentChannel
@@ -27,7 +26,6 @@ from jobseekers.signin import (
     sign_in_request_returning,
     sign_in_token_state,
 )
-from notifications.ics import METHOD_PUBLISH, google_calendar_url, reservation_ics
 
 from . import ratelimit
 from .calendar import TOKYO, format_jp_date, format_jp_range
@@ -35,7 +33,6 @@ from .checklist import CHECKLIST_ITEMS, checklist_missing
 from .errors import (
     BookingError,
     ConsentRequired,
-    InvalidTransition,
     JobseekerSuspended,
     RegistrationExpired,
     RegistrationUnverified,
@@ -51,24 +48,22 @@ from .forms import (
     ReturningForm,
     TimeForm,
 )
-from .models import SLOT_LENGTH, CancelChannel, Reservation, ReservationStatus, Slot
+from .models import SLOT_LENGTH, Reservation, Slot
+from .pages import google_url, page_language, rate_limited, render_page
 from .selectors import (
     booking_months,
     calendar_month,
     free_times_nearest,
     free_times_of_day,
-    invitation_sent,
     office_list_public,
 )
 from .services.reservations import (
     booking_gate,
     consent_check,
     reservation_access_token,
-    reservation_cancel,
     reservation_create,
     slot_check,
 )
-from .tokens import hash_token
 
 SESSION_JOBSEEKER = "journey_jobseeker"
 SESSION_CHECKLIST = "journey_checklist"
@@ -78,14 +73,6 @@ JOURNEY_KEYS = [SESSION_CHECKLIST, SESSION_SLOT, SESSION_DETAILS]
 # A signed-in journey lasts an hour without activity.
 JOURNEY_IDLE_SECONDS = 60 * 60
 
-STEPS = [
-    ("identify", _("Identify yourself")),
-    ("terms", _("Terms of use")),
-    ("checklist", _("Your environment")),
-    ("time", _("Date and time")),
-    ("details", _("Details")),
-    ("check", _("Check your answers")),
-]
 GATE_ERRORS = (
     JobseekerSuspended,
     RegistrationUnverified,
@@ -93,40 +80,6 @@ GATE_ERRORS = (
     UpcomingLimitReached,
     TermsNotPublished,
 )
-
-
-def _page(
-    request: HttpRequest,
-    template: str,
-    context: dict | None = None,
-    *,
-    step: str | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    """Render a page of the journey: the step indicator and the error flag for the title."""
-    context = dict(context or {})
-    form = context.get("form")
-    context.setdefault(
-        "has_errors", bool(context.get("error")) or bool(form is not None and form.errors)
-    )
-    if step:
-        number = [key for key, _label in STEPS].index(step) + 1
-        context["steps"] = [
-            {"key": key, "label": label, "number": i, "current": key == step}
-            for i, (key, label) in enumerate(STEPS, start=1)
-        ]
-        context["step_number"] = number
-        context["step_total"] = len(STEPS)
-        context["step_label"] = STEPS[number - 1][1]
-    return render(request, template, context, status=status)
-
-
-def _now() -> dt.datetime:
-    return timezone.now()
-
-
-def _language() -> str:
-    return (translation.get_language() or "ja")[:2]
 
 
 def _jobseeker(request: HttpRequest) -> Jobseeker | None:
@@ -138,17 +91,6 @@ def _jobseeker(request: HttpRequest) -> Jobseeker | None:
         .filter(pk=pk, anonymised_at__isnull=True)
         .first()
     )
-
-
-def _rate_limited(request: HttpRequest, rule: ratelimit.Limit) -> HttpResponse:
-    response = _page(
-        request,
-        "bookings/rate_limited.html",
-        {"minutes": max(1, ratelimit.retry_after(rule) // 60)},
-        status=429,
-    )
-    response["Retry-After"] = str(ratelimit.retry_after(rule))
-    return response
 
 
 def _journey(view):
@@ -203,7 +145,7 @@ def _gate_passed(jobseeker: Jobseeker, now: dt.datetime) -> bool:
 
 @require_safe
 def start(request: HttpRequest) -> HttpResponse:
-    return _page(
+    return render_page(
         request,
         "bookings/start.html",
         {
@@ -231,24 +173,24 @@ def _identify(request: HttpRequest, *, returning: bool) -> HttpResponse:
     if request.method == "POST":
         ip_rule = ratelimit.limit("identify_ip")
         if ratelimit.limit_hit(ip_rule, ratelimit.client_ip(request)):
-            return _rate_limited(request, ip_rule)
+            return rate_limited(request, ip_rule)
         form = form_class(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             number_rule = ratelimit.limit("identify_number")
             if ratelimit.limit_hit(number_rule, data["number"]):
-                return _rate_limited(request, number_rule)
+                return rate_limited(request, number_rule)
             if returning:
                 sign_in_request_returning(
-                    number=data["number"], email=data["email"], language=_language()
+                    number=data["number"], email=data["email"], language=page_language()
                 )
             else:
-                sign_in_request_first_visit(language=_language(), **data)
+                sign_in_request_first_visit(language=page_language(), **data)
             request.session["journey_link_sent_to"] = data["email"]
             return redirect("bookings:link_sent")
     else:
         form = form_class()
-    return _page(request, template, {"form": form}, step="identify")
+    return render_page(request, template, {"form": form}, step="identify")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -266,7 +208,7 @@ def link_sent(request: HttpRequest) -> HttpResponse:
     email = request.session.get("journey_link_sent_to")
     if not email:
         return redirect("bookings:identify")
-    return _page(request, "bookings/link_sent.html", {"email": email}, step="identify")
+    return render_page(request, "bookings/link_sent.html", {"email": email}, step="identify")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -274,17 +216,17 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; only the POST uses the link (mail scanners follow GET links)."""
     rule = ratelimit.limit("link_ip")
     if ratelimit.limit_hit(rule, ratelimit.client_ip(request)):
-        return _rate_limited(request, rule)
+        return rate_limited(request, rule)
     try:
         if not re.fullmatch(TOKEN_PATTERN, token):
-            sign_in_token_state(token="", now=_now())
+            sign_in_token_state(token="", now=timezone.now())
         if request.method == "POST":
-            jobseeker = sign_in_redeem(token=token, now=_now())
+            jobseeker = sign_in_redeem(token=token, now=timezone.now())
         else:
-            sign_in_token_state(token=token, now=_now())
-            return _page(request, "bookings/sign_in.html", {"token": token}, step="identify")
+            sign_in_token_state(token=token, now=timezone.now())
+            return render_page(request, "bookings/sign_in.html", {"token": token}, step="identify")
     except SignInError as error:
-        return _page(
+        return render_page(
             request,
             "bookings/sign_in_problem.html",
             {"error": error.message, "code": error.code},
@@ -311,18 +253,18 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_safe
 @_journey
 def journey(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
-    return redirect(_next_step(request, jobseeker, _now()))
+    return redirect(_next_step(request, jobseeker, timezone.now()))
 
 
 @require_safe
 @_journey
 def gate(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
-    now = _now()
+    now = timezone.now()
     try:
         booking_gate(jobseeker=jobseeker, now=now)
         consent_check(jobseeker=jobseeker, now=now)
     except GATE_ERRORS as error:
-        return _page(
+        return render_page(
             request,
             "bookings/gate.html",
             {"error": error.message, "code": error.code, "office": jobseeker.office},
@@ -339,7 +281,7 @@ def gate(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @_journey
 def terms(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
-    now = _now()
+    now = timezone.now()
     if not _gate_passed(jobseeker, now):
         return redirect("bookings:gate")
     office = jobseeker.office
@@ -359,8 +301,8 @@ def terms(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
             now=now,
         )
         return redirect(_next_step(request, jobseeker, now))
-    english = _language() == "en"
-    return _page(
+    english = page_language() == "en"
+    return render_page(
         request,
         "bookings/terms.html",
         {
@@ -385,10 +327,10 @@ def checklist(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
         form = ChecklistForm(request.POST)
         if form.is_valid():
             request.session[SESSION_CHECKLIST] = form.checklist()
-            return redirect(_next_step(request, jobseeker, _now()))
+            return redirect(_next_step(request, jobseeker, timezone.now()))
     else:
         form = ChecklistForm(initial=request.session.get(SESSION_CHECKLIST) or {})
-    return _page(
+    return render_page(
         request,
         "bookings/checklist.html",
         {"form": form, "office": jobseeker.office},
@@ -409,14 +351,14 @@ def _parse_month(value: str | None) -> dt.date | None:
 @require_safe
 @_journey
 def calendar(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
-    now = _now()
+    now = timezone.now()
     first, last = booking_months(jobseeker=jobseeker, now=now)
     month = _parse_month(request.GET.get("month")) or first
     month = min(max(month, first), last)
     view = calendar_month(jobseeker=jobseeker, month=month, now=now)
     if view.first_free is None and month == first and first < last and not request.GET:
         view = calendar_month(jobseeker=jobseeker, month=last, now=now)
-    return _page(
+    return render_page(
         request,
         "bookings/calendar.html",
         {"calendar": view, "office": jobseeker.office},
@@ -432,7 +374,7 @@ def _parse_day(value: str) -> dt.date:
 
 
 def _time_choices(slots) -> list[dict]:
-    language = _language()
+    language = page_language()
     return [
         {
             "id": slot.pk,
@@ -449,12 +391,14 @@ def _choose(request: HttpRequest, jobseeker: Jobseeker, form: TimeForm):
     if not form.is_valid():
         return None
     try:
-        slot = slot_check(slot_id=form.cleaned_data["slot"], jobseeker=jobseeker, now=_now())
+        slot = slot_check(
+            slot_id=form.cleaned_data["slot"], jobseeker=jobseeker, now=timezone.now()
+        )
     except BookingError as error:
         form.add_error("slot", error.message)
         return None
     request.session[SESSION_SLOT] = slot.pk
-    return redirect(_next_step(request, jobseeker, _now()))
+    return redirect(_next_step(request, jobseeker, timezone.now()))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -466,14 +410,16 @@ def day(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
         done = _choose(request, jobseeker, form)
         if done is not None:
             return done
-    times = _time_choices(free_times_of_day(jobseeker=jobseeker, day=chosen_day, now=_now()))
-    return _page(
+    times = _time_choices(
+        free_times_of_day(jobseeker=jobseeker, day=chosen_day, now=timezone.now())
+    )
+    return render_page(
         request,
         "bookings/day.html",
         {
             "form": form,
             "day": chosen_day,
-            "day_label": format_jp_date(chosen_day, _language()),
+            "day_label": format_jp_date(chosen_day, page_language()),
             "times": times,
             "many_offices": len({t["office"].pk for t in times}) > 1,
             "office": jobseeker.office,
@@ -494,11 +440,11 @@ def choose_time(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
 
 
 def _taken(request, jobseeker, *, form=None, status=409, around=None) -> HttpResponse:
-    now = _now()
+    now = timezone.now()
     times = _time_choices(
         free_times_nearest(jobseeker=jobseeker, around=around or now, now=now, limit=5)
     )
-    return _page(
+    return render_page(
         request,
         "bookings/taken.html",
         {"form": form or TimeForm(), "times": times, "office": jobseeker.office},
@@ -522,10 +468,10 @@ def details(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
                 "assistant_attends": form.cleaned_data["assistant_attends"],
                 "note": form.cleaned_data["note"].strip(),
             }
-            return redirect(_next_step(request, jobseeker, _now()))
+            return redirect(_next_step(request, jobseeker, timezone.now()))
     else:
         form = DetailsForm(initial=request.session.get(SESSION_DETAILS) or {})
-    return _page(request, "bookings/details.html", {"form": form}, step="details")
+    return render_page(request, "bookings/details.html", {"form": form}, step="details")
 
 
 # 8. Check answers and submit (9. commit)
@@ -534,7 +480,7 @@ def details(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @_journey
 def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
-    now = _now()
+    now = timezone.now()
     step_url = _next_step(request, jobseeker, now)
     if step_url != reverse("bookings:check") and request.method != "POST":
         return redirect(step_url)
@@ -571,7 +517,7 @@ def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
     if slot is None:
         return redirect("bookings:calendar")
     checklist_done = request.session.get(SESSION_CHECKLIST) or {}
-    return _page(
+    return render_page(
         request,
         "bookings/check.html",
         {
@@ -596,7 +542,7 @@ def _slot_summary(slot_id) -> dict | None:
         return None
     return {
         "id": slot.pk,
-        "label": format_jp_range(slot.starts_at, slot.ends_at, _language()),
+        "label": format_jp_range(slot.starts_at, slot.ends_at, page_language()),
         "office": slot.office,
     }
 
@@ -615,108 +561,15 @@ def confirmation(request: HttpRequest, jobseeker: Jobseeker, reference: str) -> 
     if reservation is None:
         raise Http404()
     token = reservation_access_token(reservation)
-    return _page(
+    return render_page(
         request,
         "bookings/confirmation.html",
         {
             "reservation": reservation,
-            "when": format_jp_range(reservation.starts_at, reservation.ends_at, _language()),
+            "when": format_jp_range(reservation.starts_at, reservation.ends_at, page_language()),
             "office": reservation.office,
             "page_url": reverse("bookings:reservation", kwargs={"token": token}),
             "ics_url": reverse("bookings:reservation_ics", kwargs={"token": token}),
-            "google_url": _google_url(reservation),
+            "google_url": google_url(reservation),
         },
     )
-
-
-def _google_url(reservation: Reservation) -> str:
-    return google_calendar_url(reservation, language=_language())
-
-
-# 11. The reservation page, behind the unguessable link (no session needed)
-
-RESERVATION_TOKEN = re.compile(r"[0-9a-f]{64}")
-
-
-def _reservation_by_token(token: str) -> Reservation:
-    """The reservation whose link this is; anything else is a 404 (nothing to tell apart)."""
-    if not RESERVATION_TOKEN.fullmatch(token):
-        raise Http404()
-    reservation = (
-        Reservation.objects.select_related("office", "jobseeker", "slot")
-        .filter(access_token_hash=hash_token(token))
-        .first()
-    )
-    if reservation is None:
-        raise Http404()
-    return reservation
-
-
-def _can_cancel_online(reservation: Reservation, now: dt.datetime) -> bool:
-    return (
-        reservation.office.online_cancellation_allowed
-        and reservation.status == ReservationStatus.CONFIRMED
-        and reservation.starts_at > now
-    )
-
-
-def _reservation_context(reservation: Reservation, token: str, now: dt.datetime) -> dict:
-    return {
-        "reservation": reservation,
-        "token": token,
-        "when": format_jp_range(reservation.starts_at, reservation.ends_at, _language()),
-        "office": reservation.office,
-        "invitation_sent": invitation_sent(reservation=reservation),
-        "can_cancel": _can_cancel_online(reservation, now),
-        "upcoming": reservation.status == ReservationStatus.CONFIRMED
-        and reservation.starts_at > now,
-        "ics_url": reverse("bookings:reservation_ics", kwargs={"token": token}),
-        "google_url": _google_url(reservation),
-    }
-
-
-@require_safe
-def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
-    reservation = _reservation_by_token(token)
-    return _page(
-        request, "bookings/reservation.html", _reservation_context(reservation, token, _now())
-    )
-
-
-@require_safe
-def reservation_ics_download(request: HttpRequest, token: str) -> HttpResponse:
-    reservation = _reservation_by_token(token)
-    body = reservation_ics(reservation, method=METHOD_PUBLISH, language=_language())
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="consultation-{reservation.reference}.ics"'
-    )
-    return response
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def reservation_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
-    """Online cancellation, only where the office allows it (the terms say phone, Art 6(5))."""
-    reservation = _reservation_by_token(token)
-    now = _now()
-    if not reservation.office.online_cancellation_allowed:
-        raise Http404()
-    context = _reservation_context(reservation, token, now)
-    if request.method == "POST":
-        if not context["can_cancel"]:
-            context["error"] = InvalidTransition.default_message
-            return _page(request, "bookings/cancel.html", context, status=409)
-        try:
-            reservation_cancel(
-                reservation=reservation,
-                channel=CancelChannel.WEB,
-                reason="",
-                now=now,
-            )
-        except BookingError as error:
-            context["error"] = error.message
-            return _page(request, "bookings/cancel.html", context, status=409)
-        return redirect("bookings:reservation", token=token)
-    if not context["can_cancel"]:
-        return redirect("bookings:reservation", token=token)
-    return _page(request, "bookings/cancel.html", context)

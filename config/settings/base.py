@@ -225,9 +225,6 @@ RATE_LIMITS = {
         env.int("RATE_LIMIT_WINDOW", default=3600),
     ),
 }
-# Behind a reverse proxy: the META key that carries the client address (e.g.
-# HTTP_X_FORWARDED_FOR; its last entry is used). Empty: REMOTE_ADDR.
-CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 # --- Security (issue 8; docs/security.md says which threat each setting answers) ---
 

@@ -533,3 +533,13 @@ def test_unverified_first_visitors_only_learn_it_after_proving_their_email(clien
     assert gate.status_code == 403
     assert world.office.phone in gate.content.decode()
     assert not Consent.objects.filter(jobseeker__email="jiro@example.jp").exists()
+
+
+def test_error_pages_explain_themselves_in_the_page_language(world, settings):
+    client = Client(enforce_csrf_checks=True)
+    refused = client.post("/identify/returning/", {"number": "1"})
+    assert refused.status_code == 403
+    assert "期限切れ" in refused.content.decode()
+    missing = client.get("/r/" + "0" * 64 + "/")
+    assert missing.status_code == 404
+    assert "ページが見つかりません" in missing.content.decode()

@@ -1,0 +1,65 @@
+"""Rendering the public pages: the step indicator, the error title, the 429 page."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from notifications.ics import google_calendar_url
+
+from . import ratelimit
+from .models import Reservation
+
+STEPS = [
+    ("identify", _("Identify yourself")),
+    ("terms", _("Terms of use")),
+    ("checklist", _("Your environment")),
+    ("time", _("Date and time")),
+    ("details", _("Details")),
+    ("check", _("Check your answers")),
+]
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict | None = None,
+    *,
+    step: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render a page of the journey: the step indicator and the error flag for the title."""
+    context = dict(context or {})
+    form = context.get("form")
+    context.setdefault(
+        "has_errors", bool(context.get("error")) or bool(form is not None and form.errors)
+    )
+    if step:
+        number = [key for key, _label in STEPS].index(step) + 1
+        context["steps"] = [
+            {"key": key, "label": label, "number": i, "current": key == step}
+            for i, (key, label) in enumerate(STEPS, start=1)
+        ]
+        context["step_number"] = number
+        context["step_total"] = len(STEPS)
+        context["step_label"] = STEPS[number - 1][1]
+    return render(request, template, context, status=status)
+
+
+def page_language() -> str:
+    return (translation.get_language() or "ja")[:2]
+
+
+def rate_limited(request: HttpRequest, rule: ratelimit.Limit) -> HttpResponse:
+    response = render_page(
+        request,
+        "bookings/rate_limited.html",
+        {"minutes": max(1, ratelimit.retry_after(rule) // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(ratelimit.retry_after(rule))
+    return response
+
+
+def google_url(reservation: Reservation) -> str:
+    return google_calendar_url(reservation, language=page_language())
