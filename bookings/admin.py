@@ -1,84 +1,381 @@
-from django.contrib import admin
+"""The back office: every ModelAdmin is limited to the user's offices (OfficeScopedAdmin, Art 9).
+
+Changes that carry a rule of the terms (cancelling, blocking, generating slots, sessions) go
+through services, from actions and custom pages; the change forms leave those fields read-only.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .admin_dashboard import dashboard_view
+from .admin_phone import follow_up_view, phone_search_view, phone_view
+from .admin_schedule import schedule_view
+from .admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from .admin_session import figures_view, reservation_session_view
+from .calendar import TOKYO, closed_reason, tokyo_date
+from .errors import BookingError
 from .models import (
+    SLOT_LENGTH,
     Bureau,
     Counselor,
     Office,
     OfficeClosedDay,
     Reservation,
+    ReservationStatus,
     Slot,
+    SlotStatus,
     StaffProfile,
     WeeklyAvailability,
 )
-from .selectors import offices_for_staff
+from .selectors import invitation_unsent_q
+from .services.slots import slot_block, slot_create, slot_unblock, slots_generate_weeks
+
+RELATED_ONLY = admin.RelatedOnlyFieldListFilter
 
 
 @admin.register(Bureau)
-class BureauAdmin(admin.ModelAdmin):
+class BureauAdmin(OfficeScopedAdmin):
+    bureau_path = "pk"
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
-class OfficeClosedDayInline(admin.TabularInline):
+class OfficeClosedDayInline(OfficeScopedInline):
     model = OfficeClosedDay
     extra = 0
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(OfficeScopedAdmin):
+    office_path = ""
     list_display = ["name", "code", "registration_code", "phone", "is_active"]
-    list_filter = ["bureau", "is_active", "online_cancellation_allowed", "unverified_may_book"]
+    list_filter = [
+        ("bureau", RELATED_ONLY),
+        "is_active",
+        "online_cancellation_allowed",
+        "unverified_may_book",
+    ]
     search_fields = ["name", "code", "registration_code"]
     inlines = [OfficeClosedDayInline]
 
 
+@admin.register(OfficeClosedDay)
+class OfficeClosedDayAdmin(OfficeScopedAdmin):
+    list_display = ["date", "office", "reason"]
+    list_select_related = ["office"]
+    list_filter = [("office", RELATED_ONLY)]
+    date_hierarchy = "date"
+
+
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(OfficeScopedAdmin):
     list_display = ["user", "office", "bureau"]
     list_select_related = ["user", "office", "bureau"]
-    list_filter = ["office"]
+    list_filter = [("office", RELATED_ONLY)]
     search_fields = ["user__username"]
 
+    def scope_q(self, request):
+        # A bureau administrator's own profile has no office: match on the bureau too.
+        return super().scope_q(request) | Q(
+            office__isnull=True, bureau__in=bureaus_for_staff(request.user)
+        )
 
-class WeeklyAvailabilityInline(admin.TabularInline):
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a user between accounts is a superuser's job (they manage the users).
+        if obj is not None and not request.user.is_superuser:
+            return ["user"]
+        return []
+
+
+class WeeklyAvailabilityInline(OfficeScopedInline):
     model = WeeklyAvailability
     extra = 0
 
 
+class GenerateSlotsForm(forms.Form):
+    weeks = forms.IntegerField(
+        label=_("Weeks ahead"),
+        min_value=1,
+        max_value=26,
+        initial=4,
+        help_text=_(
+            "Slots are made from the weekly patterns, skipping weekends, national holidays, "
+            "29 December to 3 January and the office's closed days. Existing slots are kept."
+        ),
+    )
+
+
 @admin.register(Counselor)
-class CounselorAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "office", "is_active"]
+class CounselorAdmin(OfficeScopedAdmin):
+    list_display = ["display_name", "office", "is_active", "schedule_link"]
     list_select_related = ["office"]
-    list_filter = ["office", "is_active"]
+    list_filter = [("office", RELATED_ONLY), "is_active"]
     search_fields = ["display_name", "user__username"]
     inlines = [WeeklyAvailabilityInline]
+    actions = ["generate_slots"]
+
+    @admin.display(description=_("Schedule"))
+    def schedule_link(self, obj: Counselor) -> str:
+        url = reverse("admin:bookings_slot_day")
+        return format_html('<a href="{}?counselor={}">{}</a>', url, obj.pk, _("Day and week"))
+
+    def has_generate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("bookings.add_slot")
+
+    @admin.action(
+        description=_("Generate slots from the weekly patterns"), permissions=["generate"]
+    )
+    def generate_slots(self, request: HttpRequest, queryset):
+        form = GenerateSlotsForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            created = sum(
+                slots_generate_weeks(counselor=counselor, weeks=form.cleaned_data["weeks"])
+                for counselor in queryset.select_related("office")
+            )
+            self.message_user(
+                request,
+                ngettext("%(count)d slot was created.", "%(count)d slots were created.", created)
+                % {"count": created},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/bookings/counselor/generate_slots.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Generate slots"),
+                "form": form,
+                "counselors": queryset,
+                "opts": self.opts,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(WeeklyAvailability)
+class WeeklyAvailabilityAdmin(OfficeScopedAdmin):
+    office_path = "counselor__office"
+    list_display = ["counselor", "weekday", "start_time", "end_time", "valid_from", "valid_until"]
+    list_select_related = ["counselor"]
+    list_filter = [("counselor", RELATED_ONLY), "weekday"]
+
+
+class SlotAddForm(forms.ModelForm):
+    """A single slot; the rules (closed day, overlap, 30 minutes) are the service's."""
+
+    class Meta:
+        model = Slot
+        fields = ["counselor", "starts_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        counselor = cleaned.get("counselor")
+        starts_at = cleaned.get("starts_at")
+        if counselor is None or starts_at is None:
+            return cleaned
+        day = starts_at.astimezone(TOKYO).date()
+        closed = set(counselor.office.closed_days.values_list("date", flat=True))
+        reason = closed_reason(day, closed)
+        if reason:
+            raise forms.ValidationError(
+                _("The office is closed on this day (%(reason)s).") % {"reason": reason}
+            )
+        if Slot.objects.filter(
+            counselor=counselor, starts_at__lt=starts_at + SLOT_LENGTH, ends_at__gt=starts_at
+        ).exists():
+            raise forms.ValidationError(_("This counselor already has a slot at that time."))
+        return cleaned
+
+
+class SlotStatusFilter(admin.SimpleListFilter):
+    title = _("booking")
+    parameter_name = "booked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Booked")), ("no", _("Free"))]
+
+    def queryset(self, request, queryset):
+        active = Reservation.objects.exclude(status=ReservationStatus.CANCELLED)
+        if self.value() == "yes":
+            return queryset.filter(pk__in=active.values("slot_id"))
+        if self.value() == "no":
+            return queryset.exclude(pk__in=active.values("slot_id"))
+        return queryset
 
 
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
-    list_display = ["starts_at", "counselor", "office", "status"]
+class SlotAdmin(OfficeScopedAdmin):
+    list_display = ["starts_at", "counselor", "office", "status", "blocked_reason"]
     list_select_related = ["counselor", "office"]
-    list_filter = ["office", "status", "counselor"]
+    list_filter = [
+        ("office", RELATED_ONLY),
+        "status",
+        SlotStatusFilter,
+        ("counselor", RELATED_ONLY),
+    ]
     date_hierarchy = "starts_at"
+    actions = ["block", "unblock"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = SlotAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["counselor", "starts_at"]
+        return ["counselor", "office", "starts_at", "ends_at", "status", "blocked_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # Time and status change only through slot_create / slot_block / slot_unblock.
+        return ["counselor", "office", "starts_at", "ends_at", "status"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = slot_create(counselor=obj.counselor, starts_at=obj.starts_at)
+        obj.pk = created.pk
+        obj.office = created.office
+        obj.ends_at = created.ends_at
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("day/", wrap(schedule_view), {"days": 1}, name="bookings_slot_day"),
+            path("week/", wrap(schedule_view), {"days": 7}, name="bookings_slot_week"),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=_("Block the selected slots"), permissions=["change"])
+    def block(self, request: HttpRequest, queryset):
+        blocked, refused = 0, []
+        for slot in queryset:
+            try:
+                slot_block(slot=slot, reason=str(_("Blocked by staff")))
+                blocked += 1
+            except BookingError as exc:
+                refused.append((slot, exc))
+        if blocked:
+            self.message_user(
+                request,
+                ngettext("%(count)d slot was blocked.", "%(count)d slots were blocked.", blocked)
+                % {"count": blocked},
+                messages.SUCCESS,
+            )
+        for slot, exc in refused:
+            self.message_user(request, format_html("{}: {}", slot, exc.message), messages.WARNING)
+
+    @admin.action(description=_("Open the selected slots again"), permissions=["change"])
+    def unblock(self, request: HttpRequest, queryset):
+        opened = 0
+        for slot in queryset.filter(status=SlotStatus.BLOCKED):
+            try:
+                slot_unblock(slot=slot)
+                opened += 1
+            except BookingError as exc:
+                self.message_user(
+                    request, format_html("{}: {}", slot, exc.message), messages.WARNING
+                )
+        self.message_user(
+            request,
+            ngettext("%(count)d slot was opened.", "%(count)d slots were opened.", opened)
+            % {"count": opened},
+            messages.SUCCESS,
+        )
+
+
+class InvitationFilter(admin.SimpleListFilter):
+    """Art 6(3): staff see at a glance every reservation whose invitation has not gone out."""
+
+    title = _("invitation")
+    parameter_name = "invitation"
+
+    def lookups(self, request, model_admin):
+        return [("unsent", _("Not sent yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unsent":
+            return queryset.filter(invitation_unsent_q())
+        return queryset
+
+
+class UpcomingFilter(admin.SimpleListFilter):
+    title = _("when")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", _("Upcoming")), ("today", _("Today")), ("past", _("Past"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "upcoming":
+            return queryset.filter(starts_at__gt=now)
+        if self.value() == "past":
+            return queryset.filter(starts_at__lte=now)
+        if self.value() == "today":
+            start = dt.datetime.combine(tokyo_date(now), dt.time(0), tzinfo=TOKYO)
+            return queryset.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+        return queryset
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
-    list_display = ["reference", "starts_at", "office", "status", "source", "session_link"]
-    list_select_related = ["office", "jobseeker"]
-    list_filter = ["office", "status", "source"]
+class ReservationAdmin(OfficeScopedAdmin):
+    list_display = [
+        "reference",
+        "starts_at",
+        "counselor",
+        "office",
+        "status",
+        "source",
+        "session_link",
+    ]
+    list_select_related = ["office", "jobseeker", "slot__counselor"]
+    list_filter = [
+        UpcomingFilter,
+        InvitationFilter,
+        ("office", RELATED_ONLY),
+        "status",
+        "source",
+        ("slot__counselor", RELATED_ONLY),
+    ]
     search_fields = ["reference", "jobseeker__number"]
     date_hierarchy = "starts_at"
     raw_id_fields = ["jobseeker", "slot", "previous"]
     exclude = ["access_nonce", "access_token_hash"]
+    # Only what carries no rule may be edited here; status changes go through services.
+    editable_fields = ["interpreter_language", "assistant_attends", "note"]
 
-    def get_queryset(self, request):
-        # Art 9: staff see only their office's reservations.
-        return super().get_queryset(request).filter(office__in=offices_for_staff(request.user))
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            f.name
+            for f in Reservation._meta.concrete_fields
+            if f.name not in self.editable_fields and f.name not in self.exclude
+        ]
+
+    def has_add_permission(self, request):
+        # Bookings are made by the public journey or the follow-up page (rules in services).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Counselor"), ordering="slot__counselor__display_name")
+    def counselor(self, obj: Reservation) -> str:
+        return str(obj.slot.counselor)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -88,7 +385,13 @@ class ReservationAdmin(admin.ModelAdmin):
                 wrap(reservation_session_view),
                 name="bookings_reservation_session",
             ),
+            path("<int:pk>/phone/", wrap(phone_view), name="bookings_reservation_phone"),
+            path(
+                "<int:pk>/follow-up/", wrap(follow_up_view), name="bookings_reservation_follow_up"
+            ),
+            path("phone/", wrap(phone_search_view), name="bookings_reservation_phone_search"),
             path("figures/", wrap(figures_view), name="bookings_reservation_figures"),
+            path("dashboard/", wrap(dashboard_view), name="bookings_reservation_dashboard"),
             *super().get_urls(),
         ]
 

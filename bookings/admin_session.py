@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -55,6 +56,16 @@ def _require(request: HttpRequest, perm: str) -> None:
         raise PermissionDenied
 
 
+def _next_or(request: HttpRequest, default: str) -> str:
+    """Back to the page the button was on (the day view), when that is a page of this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
 def _context(request: HttpRequest, title: str, **extra) -> dict:
     return {**admin.site.each_context(request), "title": title, **extra}
 
@@ -75,7 +86,7 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "start":
                 session_start(reservation=reservation, actor=request.user)
                 messages.success(request, _("The session has started."))
-                return redirect(request.path)
+                return redirect(_next_or(request, request.path))
             if action == "end":
                 end_form = SessionEndForm(request.POST)
                 if end_form.is_valid():

@@ -122,3 +122,17 @@ class InvalidTransition(BookingError):
 class ReasonRequired(BookingError):
     code = "reason_required"
     default_message = _("Please give a reason.")
+
+
+class SlotHasReservation(BookingError):
+    code = "slot_has_reservation"
+    default_message = _(
+        "This slot has a reservation: cancel or move the reservation first, then block the slot."
+    )
+
+
+class NotInSession(BookingError):
+    code = "not_in_session"
+    default_message = _(
+        "A follow-up can be booked only from a consultation that is being held or was held today."
+    )

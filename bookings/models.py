@@ -343,6 +343,7 @@ class Reservation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     late_notice_note = models.CharField(_("late notice note"), max_length=200, blank=True)
+    late_notice_caller = models.CharField(_("late notice: who called"), max_length=100, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=500, blank=True)
@@ -355,6 +356,7 @@ class Reservation(models.Model):
     cancel_caller = models.CharField(_("who called"), max_length=100, blank=True)
     cancel_called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    cancel_note = models.CharField(_("cancellation note"), max_length=500, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -366,6 +368,9 @@ class Reservation(models.Model):
         verbose_name = _("reservation")
         verbose_name_plural = _("reservations")
         ordering = ["-starts_at"]
+        permissions = [
+            ("phone_reservation", _("Can record phoned-in cancellations and late notices")),
+        ]
         constraints = [
             # No double booking: one active reservation per slot.
             models.UniqueConstraint(

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bookings.admin_scope import OfficeScopedAdmin
 from bookings.models import Bureau
 from bookings.selectors import offices_for_staff
 from jobseekers.roles import is_bureau_administrator
@@ -33,9 +34,10 @@ def _bureaus_for(user):
 
 
 @admin.register(TermsVersion)
-class TermsVersionAdmin(admin.ModelAdmin):
+class TermsVersionAdmin(OfficeScopedAdmin):
     """Art 14: drafts are edited freely; a published version is read-only (and so is its row)."""
 
+    bureau_path = "bureau"
     list_display = ["label", "bureau", "effective_from", "status", "published_at"]
     list_filter = ["bureau"]
     fields = DRAFT_FIELDS
@@ -188,9 +190,10 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(OfficeScopedAdmin):
     """Consents are records: nobody edits or deletes them; staff see their office's."""
 
+    office_path = "jobseeker__office"
     list_display = ["jobseeker", "terms_version", "given_at", "channel", "ip_address"]
     list_select_related = ["jobseeker", "terms_version"]
     list_filter = ["terms_version", "channel"]

@@ -108,6 +108,42 @@ class Jobseeker(models.Model):
         return self.registration_status != RegistrationStatus.UNVERIFIED
 
 
+class RosterEntry(models.Model):
+    """A registration as the office's roster states it (Art 2(1)), imported by staff.
+
+    Kept also for numbers not yet seen on the portal, so that a jobseeker who identifies later
+    is verified from it.
+    """
+
+    office = models.ForeignKey(
+        "bookings.Office",
+        on_delete=models.CASCADE,
+        related_name="roster_entries",
+        verbose_name=_("office"),
+    )
+    number = models.CharField(_("jobseeker number"), max_length=14)
+    full_name = models.CharField(_("name"), max_length=100)
+    valid_until = models.DateField(_("registration valid until"))
+    imported_at = models.DateTimeField(_("imported at"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("roster entry")
+        verbose_name_plural = _("roster entries")
+        ordering = ["office", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "number"], name="roster_number_once"),
+            models.CheckConstraint(
+                condition=Q(number__regex=NORMAL_FORM_PATTERN), name="roster_number_normal_form"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class SignInPurpose(models.TextChoices):
     FIRST_VISIT = "first_visit", _("First identification")
     RETURNING = "returning", _("Returning jobseeker")

@@ -3,13 +3,21 @@
 import calendar
 import datetime as dt
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from bookings.calendar import tokyo_date
+from bookings.errors import BookingError
 from bookings.models import Reservation
 from bookings.sql import id_in
 
-from .models import AuditAction, AuditEntry, Jobseeker
+from .models import AuditAction, AuditEntry, Jobseeker, RegistrationStatus
+
+
+class RegistrationDateInPast(BookingError):
+    code = "registration_date_in_past"
+    default_message = _("The registration cannot end before today.")
 
 
 def registration_end_for(day: dt.date) -> dt.date:
@@ -70,3 +78,47 @@ def jobseeker_touch(*, jobseeker: Jobseeker, today: dt.date, now: dt.datetime) -
     Jobseeker.objects.filter(pk=jobseeker.pk).update(**fields)
     for name, value in fields.items():
         setattr(jobseeker, name, value)
+
+
+def jobseeker_verify(
+    *,
+    jobseeker: Jobseeker | int,
+    actor,
+    valid_until: dt.date | None = None,
+    status: str = RegistrationStatus.VERIFIED_STAFF,
+    now: dt.datetime | None = None,
+) -> Jobseeker:
+    """Staff confirmed the registration (Art 2(1)); it runs to `valid_until`.
+
+    Without a date the registration runs to the end of the month after next.
+    """
+    now = now or timezone.now()
+    today = tokyo_date(now)
+    valid_until = valid_until or registration_end_for(today)
+    if valid_until < today:
+        raise RegistrationDateInPast()
+    pk = jobseeker if isinstance(jobseeker, int) else jobseeker.pk
+    with transaction.atomic():
+        jobseeker = Jobseeker.objects.select_for_update().get(pk=pk)
+        jobseeker.registration_status = status
+        jobseeker.registration_valid_until = valid_until
+        jobseeker.verified_at = now
+        jobseeker.verified_by = actor if actor is not None and actor.is_authenticated else None
+        jobseeker.save(
+            update_fields=[
+                "registration_status",
+                "registration_valid_until",
+                "verified_at",
+                "verified_by",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            action=AuditAction.VERIFY,
+            actor=actor,
+            jobseeker=jobseeker,
+            target=f"jobseeker:{jobseeker.pk}",
+            detail=f"status={status}",
+            now=now,
+        )
+    return jobseeker

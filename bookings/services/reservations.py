@@ -21,6 +21,7 @@ from ..errors import (
     CutoffPassed,
     InvalidTransition,
     JobseekerSuspended,
+    NotInSession,
     RegistrationExpired,
     RegistrationUnverified,
     SlotInPast,
@@ -253,9 +254,13 @@ def reservation_cancel(
     reason: str = "",
     caller: str = "",
     called_at: dt.datetime | None = None,
+    note: str = "",
     now: dt.datetime | None = None,
 ) -> Reservation:
-    """Cancel a confirmed, future reservation (Art 6(5)); the slot reopens, the email is queued."""
+    """Cancel a confirmed, future reservation (Art 6(5)); the slot reopens, the email is queued.
+
+    The slot reopens because the partial unique index only counts reservations not cancelled.
+    """
     now = now or timezone.now()
     pk = reservation if isinstance(reservation, int) else reservation.pk
     with transaction.atomic():
@@ -273,6 +278,7 @@ def reservation_cancel(
         reservation.cancel_reason = reason.strip()
         reservation.cancel_caller = caller.strip()
         reservation.cancel_called_at = called_at
+        reservation.cancel_note = note.strip()[:500]
         reservation.sequence += 1
         reservation.save()
         audit_record(
@@ -285,3 +291,103 @@ def reservation_cancel(
         )
         cancellation_queue(reservation=reservation, now=now)
     return reservation
+
+
+def reservation_late_notice(
+    *,
+    reservation: Reservation | int,
+    actor,
+    caller: str = "",
+    called_at: dt.datetime | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Record a phoned-in late notice (遅刻連絡); the 10-minute no-show rule then skips it (Art 6(5)).
+
+    Allowed while the reservation is confirmed and its 30 minutes have not ended. The row is
+    locked, and the no-show sweep claims only rows whose `late_notice_at` is empty, so a notice
+    recorded here is never overtaken by the sweep. A second call updates the notice.
+    """
+    now = now or timezone.now()
+    pk = reservation if isinstance(reservation, int) else reservation.pk
+    with transaction.atomic():
+        reservation = (
+            Reservation.objects.select_for_update(of=("self",))
+            .select_related("jobseeker", "office")
+            .get(pk=pk)
+        )
+        if reservation.status != ReservationStatus.CONFIRMED or reservation.ends_at <= now:
+            raise InvalidTransition()
+        reservation.late_notice_at = called_at or now
+        reservation.late_notice_by = actor if actor is not None and actor.is_authenticated else None
+        reservation.late_notice_caller = caller.strip()[:100]
+        reservation.late_notice_note = note.strip()[:200]
+        reservation.save(
+            update_fields=[
+                "late_notice_at",
+                "late_notice_by",
+                "late_notice_caller",
+                "late_notice_note",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            action=AuditAction.LATE_NOTICE,
+            actor=actor,
+            jobseeker=reservation.jobseeker,
+            target=f"reservation:{reservation.pk}",
+            now=now,
+        )
+    return reservation
+
+
+# A follow-up is booked from the consultation being held; one ended normally earlier the same
+# day still counts (the counselor may end the session before booking).
+FOLLOW_UP_FROM = [ReservationStatus.IN_SESSION, ReservationStatus.COMPLETED]
+
+
+def follow_up_allowed(*, reservation: Reservation, now: dt.datetime) -> bool:
+    if reservation.status == ReservationStatus.IN_SESSION:
+        return True
+    return reservation.status == ReservationStatus.COMPLETED and tokyo_date(
+        reservation.starts_at
+    ) == tokyo_date(now)
+
+
+def reservation_follow_up(
+    *,
+    previous: Reservation | int,
+    slot: Slot | int,
+    actor,
+    interpreter_language: str | None = None,
+    assistant_attends: bool | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Book the next consultation during a session (Art 6(2), 6(4)): confirmed at once.
+
+    The cut-off of Art 6(1) still applies; the web-only limits (horizon, upcoming bookings,
+    consent gate) do not. The environment checklist and the announced attendants are carried
+    over unless given. The invitation is queued in the same transaction.
+    """
+    now = now or timezone.now()
+    previous_id = previous if isinstance(previous, int) else previous.pk
+    previous = Reservation.objects.select_related("jobseeker").get(pk=previous_id)
+    if not follow_up_allowed(reservation=previous, now=now):
+        raise NotInSession()
+    return reservation_create(
+        slot=slot,
+        jobseeker=previous.jobseeker_id,
+        source=ReservationSource.IN_SESSION,
+        environment_checklist=previous.environment_checklist,
+        interpreter_language=(
+            previous.interpreter_language if interpreter_language is None else interpreter_language
+        ),
+        assistant_attends=(
+            previous.assistant_attends if assistant_attends is None else assistant_attends
+        ),
+        note=note,
+        actor=actor,
+        previous=previous,
+        now=now,
+    )

@@ -5,9 +5,17 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..calendar import TOKYO, closed_reason
-from ..errors import ClosedDay, SlotOverlap
-from ..models import SLOT_LENGTH, Counselor, Slot, SlotStatus, WeeklyAvailability
+from ..calendar import TOKYO, closed_reason, tokyo_date
+from ..errors import ClosedDay, InvalidTransition, SlotHasReservation, SlotOverlap
+from ..models import (
+    ACTIVE_STATUSES,
+    SLOT_LENGTH,
+    Counselor,
+    Reservation,
+    Slot,
+    SlotStatus,
+    WeeklyAvailability,
+)
 
 
 def _overlaps(*, counselor: Counselor, starts_at: dt.datetime) -> bool:
@@ -115,3 +123,71 @@ def slots_generate(
             day += dt.timedelta(days=1)
         Slot.objects.bulk_create(wanted, batch_size=500)
     return len(wanted)
+
+
+def slots_generate_weeks(
+    *, counselor: Counselor, weeks: int, now: dt.datetime | None = None
+) -> int:
+    """The counselor's slots from today (Asia/Tokyo) for `weeks` weeks; see `slots_generate`."""
+    now = now or timezone.now()
+    today = tokyo_date(now)
+    return slots_generate(
+        counselor=counselor,
+        start_date=today,
+        end_date=today + dt.timedelta(weeks=weeks, days=-1),
+        now=now,
+    )
+
+
+# The beat job fills one week past the booking horizon, so that the last bookable day is
+# always generated even when the job misses a run.
+HORIZON_MARGIN_WEEKS = 1
+
+
+def slots_fill_horizon(*, now: dt.datetime | None = None) -> int:
+    """Keep every active counselor's slots generated up to their office's booking horizon.
+
+    Run daily by beat; idempotent, so a missed or repeated run does no harm. Returns how many
+    slots were created.
+    """
+    now = now or timezone.now()
+    created = 0
+    counselors = Counselor.objects.filter(is_active=True, office__is_active=True).select_related(
+        "office"
+    )
+    for counselor in counselors:
+        created += slots_generate_weeks(
+            counselor=counselor,
+            weeks=counselor.office.booking_horizon_weeks + HORIZON_MARGIN_WEEKS,
+            now=now,
+        )
+    return created
+
+
+def slot_block(*, slot: Slot | int, reason: str = "", now: dt.datetime | None = None) -> Slot:
+    """Take a slot out of booking; a slot holding a reservation must have it handled first."""
+    pk = slot if isinstance(slot, int) else slot.pk
+    with transaction.atomic():
+        # Locked like reservation_create locks it, so no booking slips in between.
+        slot = Slot.objects.select_for_update().get(pk=pk)
+        if slot.status == SlotStatus.BLOCKED:
+            raise InvalidTransition()
+        if Reservation.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists():
+            raise SlotHasReservation()
+        slot.status = SlotStatus.BLOCKED
+        slot.blocked_reason = reason.strip()[:200]
+        slot.save(update_fields=["status", "blocked_reason"])
+    return slot
+
+
+def slot_unblock(*, slot: Slot | int) -> Slot:
+    """Open a blocked slot for booking again."""
+    pk = slot if isinstance(slot, int) else slot.pk
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().get(pk=pk)
+        if slot.status != SlotStatus.BLOCKED:
+            raise InvalidTransition()
+        slot.status = SlotStatus.OPEN
+        slot.blocked_reason = ""
+        slot.save(update_fields=["status", "blocked_reason"])
+    return slot

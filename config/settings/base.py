@@ -156,6 +156,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "usage-records-purge": {"task": "jobseekers.usage_records_purge", "schedule": 3600.0},
     # Art 9: jobseekers inactive for JOBSEEKER_INACTIVE_YEARS are anonymised.
     "jobseekers-anonymise": {"task": "jobseekers.anonymise_inactive", "schedule": 86400.0},
+    # Keeps counselors' slots generated up to each office's booking horizon (idempotent).
+    "slots-fill-horizon": {"task": "bookings.slots_fill_horizon", "schedule": 3600.0},
 }
 # Outbox timings (seconds): a queued row the queue lost is re-sent after the grace; a row left
 # in "sending" longer than the lease is assumed lost with its worker (docs/notifications.md).

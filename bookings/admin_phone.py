@@ -1,0 +1,338 @@
+"""The phone desk: phoned-in cancellations and late notices (Art 6(5)), and the follow-up
+booked during a session (Art 6(4)). Thin views over services; every object is looked up
+within the user's offices (404 otherwise)."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from jobseekers.models import AuditAction, Jobseeker
+from jobseekers.selectors import jobseekers_search
+from jobseekers.services import audit_record
+
+from .admin_scope import office_scope_q, scoped_or_404
+from .calendar import TOKYO, format_jp_range
+from .errors import BookingError
+from .models import Counselor, Reservation, ReservationStatus, Slot
+from .selectors import free_slots, offices_for_staff, upcoming_for_phone
+from .services.reservations import (
+    follow_up_allowed,
+    reservation_cancel,
+    reservation_follow_up,
+    reservation_late_notice,
+)
+
+# A call is recorded soon after it was taken; a time far in the future is a typing mistake.
+CALL_TIME_SLACK = dt.timedelta(minutes=5)
+SEARCH_LIMIT = 20
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _context(request: HttpRequest, title, **extra) -> dict:
+    return {**admin.site.each_context(request), "title": title, "opts": Reservation._meta, **extra}
+
+
+class PhoneSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Jobseeker number, name or reservation reference"),
+        max_length=100,
+        help_text=_("The number may be typed with full-width digits, any dash, or without it."),
+    )
+
+
+class CallForm(forms.Form):
+    caller = forms.CharField(label=_("Who called"), max_length=100, initial=_("The jobseeker"))
+    called_at = forms.DateTimeField(
+        label=_("Called at"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean_called_at(self) -> dt.datetime:
+        called_at = self.cleaned_data["called_at"]
+        if called_at > timezone.now() + CALL_TIME_SLACK:
+            raise forms.ValidationError(_("The call cannot be in the future."))
+        return called_at
+
+
+class CancelForm(CallForm):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea)
+
+
+class LateNoticeForm(CallForm):
+    note = forms.CharField(
+        label=_("Note (e.g. how late)"), max_length=200, required=False, widget=forms.Textarea
+    )
+
+
+def _call_initial() -> dict:
+    return {"called_at": timezone.now().astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")}
+
+
+@require_GET
+def phone_search_view(request: HttpRequest) -> HttpResponse:
+    _require(request, "bookings.phone_reservation")
+    now = timezone.now()
+    form = PhoneSearchForm(request.GET or None)
+    results: list[tuple[Jobseeker, list[Reservation]]] = []
+    searched = False
+    if form.is_valid():
+        searched = True
+        term = form.cleaned_data["q"].strip()
+        scope = Jobseeker.objects.filter(office__in=offices_for_staff(request.user))
+        by_reference = Reservation.objects.filter(
+            office_scope_q(request.user, "office"), reference=term.upper()
+        ).first()
+        if by_reference is not None:
+            return redirect("admin:bookings_reservation_phone", by_reference.pk)
+        jobseekers = list(
+            jobseekers_search(queryset=scope, term=term).select_related("office")[:SEARCH_LIMIT]
+        )
+        upcoming: dict[int, list[Reservation]] = {}
+        for reservation in upcoming_for_phone(jobseekers=jobseekers, now=now):
+            reservation.when = format_jp_range(reservation.starts_at, reservation.ends_at)
+            upcoming.setdefault(reservation.jobseeker_id, []).append(reservation)
+        results = [(jobseeker, upcoming.get(jobseeker.pk, [])) for jobseeker in jobseekers]
+    return TemplateResponse(
+        request,
+        "admin/bookings/reservation/phone_search.html",
+        _context(
+            request,
+            _("Phoned-in cancellation or late notice"),
+            form=form,
+            results=results,
+            searched=searched,
+        ),
+    )
+
+
+def _refusal(reservation: Reservation, now: dt.datetime) -> str:
+    """Why this reservation can no longer be cancelled or given a late notice, or ""."""
+    if reservation.status == ReservationStatus.CANCELLED:
+        return str(_("This reservation is already cancelled."))
+    if reservation.status != ReservationStatus.CONFIRMED:
+        return str(
+            _("This reservation is %(status)s; it can no longer be changed by phone.")
+            % {"status": reservation.get_status_display()}
+        )
+    if reservation.ends_at <= now:
+        return str(_("This reservation is in the past."))
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "bookings.phone_reservation")
+    now = timezone.now()
+    reservation = scoped_or_404(
+        Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
+        request,
+        pk=pk,
+    )
+    cancel_form = CancelForm(initial=_call_initial())
+    late_form = LateNoticeForm(initial=_call_initial())
+    confirming = False
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        refusal = _refusal(reservation, now)
+        status = 400
+        if refusal:
+            messages.error(request, refusal)
+        elif action == "cancel":
+            cancel_form = CancelForm(request.POST)
+            if cancel_form.is_valid() and reservation.starts_at <= now:
+                messages.error(
+                    request,
+                    _(
+                        "The consultation has started: record a late notice instead of a cancellation."
+                    ),
+                )
+            elif cancel_form.is_valid() and request.POST.get("confirm") != "yes":
+                # Step two: the summary is shown and staff confirm it with the caller.
+                confirming = True
+                status = 200
+            elif cancel_form.is_valid():
+                data = cancel_form.cleaned_data
+                try:
+                    reservation_cancel(
+                        reservation=reservation,
+                        actor=request.user,
+                        reason=data["reason"],
+                        caller=data["caller"],
+                        called_at=data["called_at"],
+                        note=data["note"],
+                    )
+                except BookingError as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "Reservation %(reference)s was cancelled; the slot is open again and "
+                            "the cancellation email is queued."
+                        )
+                        % {"reference": reservation.reference},
+                    )
+                    return redirect("admin:bookings_reservation_phone_search")
+        elif action == "late":
+            late_form = LateNoticeForm(request.POST)
+            if late_form.is_valid():
+                data = late_form.cleaned_data
+                try:
+                    reservation_late_notice(
+                        reservation=reservation,
+                        actor=request.user,
+                        caller=data["caller"],
+                        called_at=data["called_at"],
+                        note=data["note"],
+                    )
+                except BookingError as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "The late notice was recorded: reservation %(reference)s will not be "
+                            "cancelled as a no-show."
+                        )
+                        % {"reference": reservation.reference},
+                    )
+                    return redirect("admin:bookings_reservation_phone", reservation.pk)
+        else:
+            messages.error(request, _("Unknown action."))
+        reservation.refresh_from_db()
+    else:
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=request.user,
+            jobseeker=reservation.jobseeker,
+            target=f"reservation:{reservation.pk}",
+            detail="phone desk",
+        )
+    return TemplateResponse(
+        request,
+        "admin/bookings/reservation/phone.html",
+        _context(
+            request,
+            _("Phoned-in cancellation or late notice"),
+            reservation=reservation,
+            when=format_jp_range(reservation.starts_at, reservation.ends_at),
+            refusal=_refusal(reservation, now),
+            started=reservation.starts_at <= now,
+            cancel_form=cancel_form,
+            late_form=late_form,
+            confirming=confirming,
+        ),
+        status=status,
+    )
+
+
+class FollowUpForm(forms.Form):
+    slot = forms.IntegerField(widget=forms.HiddenInput)
+    interpreter_language = forms.CharField(
+        label=_("Interpreter (language)"), max_length=50, required=False
+    )
+    assistant_attends = forms.BooleanField(label=_("An assistant attends"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=400, required=False)
+
+
+@require_http_methods(["GET", "POST"])
+def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "bookings.add_reservation")
+    now = timezone.now()
+    previous = scoped_or_404(
+        Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
+        request,
+        pk=pk,
+    )
+    show_all = request.GET.get("counselor") == "all"
+    counselor: Counselor | None = None if show_all else previous.slot.counselor
+    status = 200
+    form = FollowUpForm(
+        initial={
+            "interpreter_language": previous.interpreter_language,
+            "assistant_attends": previous.assistant_attends,
+        }
+    )
+    allowed = follow_up_allowed(reservation=previous, now=now)
+    if request.method == "POST":
+        status = 400
+        form = FollowUpForm(request.POST)
+        if not allowed:
+            messages.error(
+                request,
+                _(
+                    "A follow-up can be booked only from a consultation that is being held "
+                    "or was held today."
+                ),
+            )
+        elif form.is_valid():
+            data = form.cleaned_data
+            slot = Slot.objects.filter(
+                office_scope_q(request.user, "office"), pk=data["slot"]
+            ).first()
+            if slot is None:
+                messages.error(request, _("Choose one of the free times shown."))
+            else:
+                try:
+                    booked = reservation_follow_up(
+                        previous=previous,
+                        slot=slot,
+                        actor=request.user,
+                        interpreter_language=data["interpreter_language"],
+                        assistant_attends=data["assistant_attends"],
+                        note=data["note"],
+                        now=now,
+                    )
+                except BookingError as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "The next consultation is booked for %(when)s (%(reference)s); it is "
+                            "confirmed and the invitation is queued."
+                        )
+                        % {
+                            "when": format_jp_range(booked.starts_at, booked.ends_at),
+                            "reference": booked.reference,
+                        },
+                    )
+                    return redirect(
+                        reverse("admin:bookings_reservation_session", args=[previous.pk])
+                    )
+        else:
+            messages.error(request, _("Choose one of the free times shown."))
+    slots = free_slots(office=previous.office, now=now, counselor=counselor) if allowed else []
+    for slot in slots:
+        slot.when = format_jp_range(slot.starts_at, slot.ends_at)
+    return TemplateResponse(
+        request,
+        "admin/bookings/reservation/follow_up.html",
+        _context(
+            request,
+            _("Book the next consultation"),
+            previous=previous,
+            when=format_jp_range(previous.starts_at, previous.ends_at),
+            allowed=allowed,
+            slots=slots,
+            show_all=show_all,
+            form=form,
+        ),
+        status=status,
+    )

@@ -1,0 +1,98 @@
+"""A counselor's day and week: each slot, its reservation, attendants and invitation status."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from notifications.models import NotificationStatus
+
+from .admin_scope import scoped_choices
+from .calendar import format_jp_date, tokyo_date
+from .models import Counselor, ReservationStatus, Slot
+from .selectors import offices_for_staff, schedule_days
+
+
+class ScheduleForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    counselor = forms.ModelChoiceField(
+        label=_("Counselor"),
+        queryset=Counselor.objects.none(),
+        required=False,
+        empty_label=_("All counselors"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counselor"].queryset = scoped_choices(Counselor, user).filter(is_active=True)
+
+
+@require_GET
+def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
+    if not request.user.has_perm("bookings.view_slot"):
+        raise PermissionDenied
+    user = request.user
+    now = timezone.now()
+    own = getattr(user, "counselor", None)
+    data = request.GET.copy()
+    if "counselor" not in data and own is not None:
+        # A counselor opens the page on their own day.
+        data["counselor"] = str(own.pk)
+    form = ScheduleForm(data, user=user)
+    day = tokyo_date(now)
+    counselor = None
+    if form.is_valid():
+        day = form.cleaned_data["date"] or day
+        counselor = form.cleaned_data["counselor"]
+    else:
+        form = ScheduleForm(initial={"date": day}, user=user)
+    start = day - dt.timedelta(days=day.weekday()) if days == 7 else day
+    schedule = schedule_days(
+        offices=offices_for_staff(user), start=start, days=days, counselor=counselor
+    )
+    labels = dict(NotificationStatus.choices)
+    for entry in schedule:
+        for slot in entry.slots:
+            if slot.booking is not None:
+                status = slot.booking.invitation_status
+                slot.booking.invitation_label = (
+                    labels.get(status, status) if status else _("Not queued")
+                )
+                slot.booking.invitation_sent = status == NotificationStatus.SENT
+                slot.booking.startable = slot.booking.status == ReservationStatus.CONFIRMED and (
+                    tokyo_date(slot.starts_at) == tokyo_date(now)
+                )
+    step = dt.timedelta(days=days)
+    query = f"&counselor={counselor.pk}" if counselor else ""
+    return TemplateResponse(
+        request,
+        "admin/bookings/slot/schedule.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Week") if days == 7 else _("Day"),
+            "opts": Slot._meta,
+            "form": form,
+            "days": days,
+            "schedule": [
+                {"label": format_jp_date(entry.day), "entry": entry} for entry in schedule
+            ],
+            "counselor": counselor,
+            "previous": f"?date={(start - step).isoformat()}{query}",
+            "next": f"?date={(start + step).isoformat()}{query}",
+            "other_view": f"?date={day.isoformat()}{query}",
+            "now": now,
+            "statuses": ReservationStatus,
+            "can_run_sessions": user.has_perm("bookings.change_reservation"),
+            "can_phone": user.has_perm("bookings.phone_reservation"),
+            "can_follow_up": user.has_perm("bookings.add_reservation"),
+            "here": request.get_full_path(),
+        },
+    )

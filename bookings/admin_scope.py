@@ -1,0 +1,111 @@
+"""Least privilege in the admin (Art 9): every list, form, action and page sees one office.
+
+Office staff and counselors see their office; a bureau administrator sees the offices of the
+bureau; a superuser sees everything. `OfficeScopedAdmin` is the base of every ModelAdmin of
+the project: its queryset, its foreign-key choices and its object look-ups are limited, and an
+object outside the scope is a 404, also when its URL is typed by hand.
+"""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from jobseekers.models import Jobseeker
+
+from .models import Bureau, Counselor, Office, Reservation, Slot, StaffProfile
+from .selectors import offices_for_staff
+
+
+def office_scope_q(user, path: str) -> Q:
+    """`path` is the lookup from a model to its Office ("" for Office itself)."""
+    offices = offices_for_staff(user)
+    return Q(**{f"{path}__in" if path else "pk__in": offices})
+
+
+def bureaus_for_staff(user) -> QuerySet[Bureau]:
+    if user.is_superuser:
+        return Bureau.objects.all()
+    return Bureau.objects.filter(pk__in=offices_for_staff(user).values("bureau_id"))
+
+
+def scoped_choices(model: type[Model], user) -> QuerySet | None:
+    """The objects of `model` a user may pick in a form, or None when the model is not scoped."""
+    if model is Office:
+        return offices_for_staff(user)
+    if model is Bureau:
+        return bureaus_for_staff(user)
+    if model is get_user_model():
+        users = get_user_model().objects.filter(is_staff=True)
+        if user.is_superuser:
+            return users
+        profiles = StaffProfile.objects.filter(office__in=offices_for_staff(user))
+        return users.filter(pk__in=profiles.values("user_id"))
+    by_office = {
+        Counselor: "office",
+        Slot: "office",
+        Reservation: "office",
+        Jobseeker: "office",
+        StaffProfile: "office",
+    }
+    if model in by_office:
+        return model.objects.filter(office_scope_q(user, by_office[model]))
+    return None
+
+
+class OfficeScopedAdmin(admin.ModelAdmin):
+    """Base of every ModelAdmin: limits rows, choices and look-ups to the user's offices."""
+
+    # The lookup from the model to its Office; "" when the model is Office.
+    office_path: str = "office"
+    # For models that belong to a bureau rather than an office (terms versions): its lookup.
+    bureau_path: str = ""
+
+    def scope_q(self, request: HttpRequest) -> Q:
+        if self.bureau_path:
+            return Q(**{f"{self.bureau_path}__in": bureaus_for_staff(request.user)})
+        return office_scope_q(request.user, self.office_path)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(self.scope_q(request))
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        # The admin would redirect to its index with "does not exist"; a 404 says the same to
+        # a person and nothing to someone probing other offices' ids.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        choices = scoped_choices(db_field.related_model, request.user)
+        if choices is not None:
+            kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        choices = scoped_choices(db_field.related_model, request.user)
+        if choices is not None:
+            kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class OfficeScopedInline(admin.TabularInline):
+    """Inline whose foreign-key choices are limited like its parent's."""
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        choices = scoped_choices(db_field.related_model, request.user)
+        if choices is not None:
+            kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def scoped_or_404(queryset: QuerySet, request: HttpRequest, path: str = "office", **lookup):
+    """One object among those of the user's offices; 404 for anything else (thin custom views)."""
+    obj = queryset.filter(office_scope_q(request.user, path), **lookup).first()
+    if obj is None:
+        raise Http404
+    return obj

@@ -1,0 +1,256 @@
+"""Importing an office's roster (求職番号, 氏名, valid-until): all rows or none (Art 2(1)).
+
+The file is what Japanese Excel writes: CSV in UTF-8 with or without a BOM, or Shift_JIS
+(CP932). Every row is checked first; one bad row imports nothing. Staff see a preview with
+the problem of each row before anything is written.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import jaconv
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookings.calendar import tokyo_date
+from bookings.errors import BookingError
+from bookings.models import Office
+
+from .models import Jobseeker, RegistrationStatus, RosterEntry
+from .numbers import normalize_jobseeker_number
+from .services import jobseeker_verify
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 10_000
+ENCODINGS = ["utf-8-sig", "cp932"]
+
+
+class RosterError(BookingError):
+    code = "roster_invalid"
+    default_message = _("The roster has problems; nothing was imported.")
+
+
+@dataclass
+class RosterRow:
+    line: int
+    cells: list[str]
+    number: str = ""
+    name: str = ""
+    valid_until: dt.date | None = None
+    jobseeker_id: int | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class RosterPreview:
+    rows: list[RosterRow]
+    encoding: str = ""
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.file_errors and all(row.ok for row in self.rows)
+
+    @property
+    def error_count(self) -> int:
+        return len(self.file_errors) + sum(1 for row in self.rows if not row.ok)
+
+    @property
+    def matched_count(self) -> int:
+        return sum(1 for row in self.rows if row.jobseeker_id is not None)
+
+
+def roster_decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of an uploaded roster; RosterError when it is not a CSV text file."""
+    if not data.strip():
+        raise RosterError(_("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise RosterError(_("The file is larger than 2 MB."))
+    if b"\x00" in data:
+        raise RosterError(
+            _("This is not a CSV text file. In Excel, save it as CSV (UTF-8 or Shift_JIS).")
+        )
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise RosterError(
+        _("The file's encoding could not be read. In Excel, save it as CSV (UTF-8 or Shift_JIS).")
+    )
+
+
+def _squash(text: str) -> str:
+    """A name compared without spaces, width or kana differences."""
+    text = unicodedata.normalize("NFKC", text)
+    return jaconv.hira2kata(re.sub(r"\s+", "", text))
+
+
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def parse_date(raw: str) -> dt.date:
+    """2027-03-31, 2027/3/31, 2027.3.31 or 2027年3月31日, in half- or full-width digits."""
+    text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
+    match = _DATE.match(text)
+    if not match:
+        raise ValueError(raw)
+    year, month, day = (int(part) for part in match.groups())
+    return dt.date(year, month, day)
+
+
+def _is_header(cells: list[str]) -> bool:
+    first = unicodedata.normalize("NFKC", cells[0]).strip() if cells else ""
+    return bool(first) and not re.search(r"\d", first)
+
+
+def roster_read(text: str) -> list[list[str]]:
+    """The non-blank rows of the CSV, header dropped; RosterError when it has too many."""
+    rows = [
+        [cell.strip() for cell in row]
+        for row in csv.reader(io.StringIO(text))
+        if any(cell.strip() for cell in row)
+    ]
+    if rows and _is_header(rows[0]):
+        rows = rows[1:]
+    if len(rows) > MAX_ROWS:
+        raise RosterError(_("A roster may have at most 10,000 rows."))
+    return rows
+
+
+def roster_check(*, rows: list[list[str]], office: Office, today: dt.date) -> RosterPreview:
+    """Check every row; the preview lists each row's problems (nothing is written)."""
+    checked: list[RosterRow] = []
+    for index, cells in enumerate(rows, start=1):
+        row = RosterRow(line=index, cells=cells)
+        checked.append(row)
+        while cells and not cells[-1]:
+            cells = cells[:-1]
+        if len(cells) != 3:
+            row.errors.append(
+                str(_("Each row has three columns: jobseeker number, name, valid until."))
+            )
+            continue
+        raw_number, raw_name, raw_date = cells
+        try:
+            row.number = normalize_jobseeker_number(raw_number)
+        except ValidationError as exc:
+            row.errors.extend(str(message) for message in exc.messages)
+        row.name = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", raw_name)).strip()[:100]
+        if not row.name:
+            row.errors.append(str(_("The name is missing.")))
+        try:
+            row.valid_until = parse_date(raw_date)
+        except ValueError:
+            row.errors.append(str(_("The date is not a date such as 2027/03/31.")))
+        else:
+            if row.valid_until < today:
+                row.errors.append(str(_("The registration ended before today.")))
+    seen: dict[str, int] = {}
+    for row in checked:
+        if not row.number:
+            continue
+        if row.number in seen:
+            row.errors.append(
+                str(_("This number is already on row %(line)s.") % {"line": seen[row.number]})
+            )
+        else:
+            seen[row.number] = row.line
+    known = {
+        jobseeker.number: jobseeker
+        for jobseeker in Jobseeker.objects.filter(number__in=list(seen)).only(
+            "pk",
+            "number",
+            "office_id",
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+        )
+    }
+    for row in checked:
+        jobseeker = known.get(row.number)
+        if jobseeker is None:
+            continue
+        if jobseeker.office_id != office.pk:
+            row.errors.append(str(_("This number is registered with another office.")))
+            continue
+        names = {_squash(jobseeker.full_name), _squash(jobseeker.full_name_kana)}
+        if row.name and _squash(row.name) not in names:
+            row.errors.append(
+                str(_("The name differs from the one the jobseeker registered with this number."))
+            )
+            continue
+        row.jobseeker_id = jobseeker.pk
+    return RosterPreview(rows=checked)
+
+
+def roster_preview(*, data: bytes, office: Office, today: dt.date) -> RosterPreview:
+    """Decode, read and check an uploaded file; file-level problems land in `file_errors`."""
+    try:
+        text, encoding = roster_decode(data)
+        rows = roster_read(text)
+    except RosterError as exc:
+        return RosterPreview(rows=[], file_errors=[str(exc.message)])
+    preview = roster_check(rows=rows, office=office, today=today)
+    preview.encoding = encoding
+    if not rows:
+        preview.file_errors.append(str(_("The file has no rows.")))
+    return preview
+
+
+def roster_import(
+    *, rows: list[list[str]], office: Office, actor, now: dt.datetime | None = None
+) -> RosterPreview:
+    """Write the roster: every row or none. Returns the checked rows; RosterError if any is bad.
+
+    The rows are checked again here, inside the transaction: a preview is only advice.
+    Matching jobseekers are verified through `jobseeker_verify`; every row is kept as a
+    RosterEntry for jobseekers who identify later.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        preview = roster_check(rows=rows, office=office, today=tokyo_date(now))
+        if not preview.ok:
+            raise RosterError()
+        for row in preview.rows:
+            RosterEntry.objects.update_or_create(
+                office=office,
+                number=row.number,
+                defaults={
+                    "full_name": row.name,
+                    "valid_until": row.valid_until,
+                    "imported_at": now,
+                    "imported_by": actor if actor is not None and actor.is_authenticated else None,
+                },
+            )
+            if row.jobseeker_id is not None:
+                jobseeker_verify(
+                    jobseeker=row.jobseeker_id,
+                    actor=actor,
+                    valid_until=row.valid_until,
+                    status=RegistrationStatus.VERIFIED_ROSTER,
+                    now=now,
+                )
+    return preview
+
+
+def roster_entry_for(*, jobseeker: Jobseeker, today: dt.date) -> RosterEntry | None:
+    """The roster row that vouches for a jobseeker (same office, number and name), if any."""
+    entry = RosterEntry.objects.filter(
+        office_id=jobseeker.office_id, number=jobseeker.number, valid_until__gte=today
+    ).first()
+    if entry is None:
+        return None
+    names = {_squash(jobseeker.full_name), _squash(jobseeker.full_name_kana)}
+    return entry if _squash(entry.full_name) in names else None
