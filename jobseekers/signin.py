@@ -200,15 +200,16 @@ def sign_in_redeem(*, token: str, now: dt.datetime | None = None) -> Jobseeker:
     """
     now = now or timezone.now()
     row = sign_in_token_state(token=token, now=now)
+    # Spent first, in its own commit: single use even when two tabs open the link at once,
+    # and a link whose details do not match cannot be tried again.
+    claimed = SignInToken.objects.filter(
+        pk=row.pk, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if claimed != 1:
+        raise LinkUsed()
+    payload = row.payload or {}
+    language = payload.get("language") or "ja"
     with transaction.atomic():
-        # Single use even when two tabs open the link at once.
-        claimed = SignInToken.objects.filter(
-            pk=row.pk, used_at__isnull=True, expires_at__gt=now
-        ).update(used_at=now)
-        if claimed != 1:
-            raise LinkUsed()
-        payload = row.payload or {}
-        language = payload.get("language") or "ja"
         if row.purpose == SignInPurpose.RETURNING:
             jobseeker = Jobseeker.objects.select_for_update().get(pk=row.jobseeker_id)
             if not _same_email(jobseeker.email, payload.get("email", "")):

@@ -32,6 +32,18 @@ def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def _small_targets(page) -> list[str]:
+    """Buttons, choice rows and calendar days smaller than 44 x 44 CSS pixels."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+            'button, .button, .radio, .checkbox, table.month a, .summary a.change'
+        )).filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.height < 44 || r.width < 44;
+        }).map(e => e.outerHTML.slice(0, 80))"""
+    )
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_jobseeker_books_from_the_start_page_to_the_confirmation(page, live_url, snap):
@@ -80,6 +92,7 @@ def test_a_jobseeker_books_from_the_start_page_to_the_confirmation(page, live_ur
     for box in page.locator("input[type=checkbox]").all():
         box.check()
     assert _no_horizontal_scroll(page)
+    assert _small_targets(page) == []
     snap(page, "04-checklist")
     page.get_by_role("button", name="次へ進む").click()
 
@@ -87,6 +100,7 @@ def test_a_jobseeker_books_from_the_start_page_to_the_confirmation(page, live_ur
     if f"/book/date/{day.isoformat()}/" not in page.content():
         page.goto(f"{live_url}/book/date/{month}")
     assert _no_horizontal_scroll(page)
+    assert _small_targets(page) == []
     snap(page, "05-calendar")
     page.locator(f'a[href="/book/date/{day.isoformat()}/"]').click()
 
@@ -99,6 +113,8 @@ def test_a_jobseeker_books_from_the_start_page_to_the_confirmation(page, live_ur
     assert page.locator("h1").inner_text() == "入力内容の確認"
     assert f"{day.month}月{day.day}日" in page.inner_text("main")
     assert "10:00〜10:30" in page.inner_text("main")
+    assert _no_horizontal_scroll(page)
+    assert _small_targets(page) == []
     snap(page, "07-check")
     page.get_by_role("button", name="この内容で予約する").click()
 
