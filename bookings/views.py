@@ -373,13 +373,20 @@ def _parse_day(value: str) -> dt.date:
         raise Http404() from None
 
 
+def _time_range(slot: Slot, language: str) -> str:
+    start = slot.starts_at.astimezone(TOKYO)
+    end = start + SLOT_LENGTH
+    dash = "–" if language == "en" else "〜"
+    return f"{start:%H:%M}{dash}{end:%H:%M}"
+
+
 def _time_choices(slots) -> list[dict]:
     language = page_language()
     return [
         {
             "id": slot.pk,
             "label": format_jp_range(slot.starts_at, slot.starts_at + SLOT_LENGTH, language),
-            "time": f"{slot.starts_at.astimezone(TOKYO):%H:%M}",
+            "time": _time_range(slot, language),
             "office": slot.office,
         }
         for slot in slots

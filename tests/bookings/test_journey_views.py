@@ -543,3 +543,33 @@ def test_error_pages_explain_themselves_in_the_page_language(world, settings):
     missing = client.get("/r/" + "0" * 64 + "/")
     assert missing.status_code == 404
     assert "ページが見つかりません" in missing.content.decode()
+
+
+GARBAGE = [
+    {"number": "\x00", "email": "\x00@example.jp", "slot": "\x00"},
+    {"number": "３" * 5000, "family_name": "あ" * 5000, "note": "x" * 100_000},
+    {"slot": ["1", "2", "3"], "number": ["1", "2"], "agree_terms": ["on", "off"]},
+    {"family_name_kana": "😀", "given_name_kana": "<script>", "email": "a@b@c"},
+    {"slot": "99999999999999999999999", "interpreter": "on", "interpreter_language": "\u202e"},
+]
+POST_URLS = [
+    "/identify/",
+    "/identify/returning/",
+    "/book/terms/",
+    "/book/checklist/",
+    "/book/date/2026-12-03/",
+    "/book/time/",
+    "/book/details/",
+    "/book/check/",
+    "/signin/" + "A" * 43 + "/",
+    "/signout/",
+]
+
+
+@pytest.mark.parametrize("url", POST_URLS)
+def test_no_input_gives_a_500(client, world, url):
+    sign_in_client(client, world.jobseeker, slot=world.slot, details=DETAILS)
+    for data in GARBAGE:
+        response = client.post(url, data)
+        assert response.status_code < 500, (url, data)
+    assert client.get(url.replace("/signout/", "/") + "?month=\x00&x=%ff").status_code < 500
