@@ -15,7 +15,7 @@ PYTHON ?= $(shell \
     "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; \
   done)
 
-.PHONY: run test lint venv migrate seed messages clean lock audit
+.PHONY: run test lint venv var migrate seed messages clean lock audit
 
 # requirements*.txt name the direct dependencies (exact pins); requirements*.lock hold every
 # package with its hashes (`make lock`), and only the locks are installed, hashes required.
