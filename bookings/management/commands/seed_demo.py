@@ -6,6 +6,7 @@ from base64 import b32encode
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -158,6 +159,7 @@ class Command(BaseCommand):
             StaffProfile.objects.update_or_create(
                 user=user, defaults={"office": office, "bureau": bureau}
             )
+            user.groups.add(Group.objects.get(name="Counselor"))
             counselor, _ = Counselor.objects.update_or_create(
                 user=user,
                 defaults={
@@ -178,6 +180,22 @@ class Command(BaseCommand):
                         end_time=end,
                         defaults={"valid_from": dt.date(2024, 4, 1)},
                     )
+        # The other two roles of the back office (groups made by bookings migration 0005).
+        for username, group, office in (
+            ("staff", "Office staff", offices["okayama"]),
+            ("bureau", "Bureau administrator", None),
+        ):
+            user = user_model.objects.filter(username=username).first()
+            if user is None:
+                password = secrets.token_urlsafe(12)
+                user = user_model.objects.create_user(
+                    username, f"{username}@hellowork.example.jp", password, is_staff=True
+                )
+                created.append((username, password))
+            StaffProfile.objects.update_or_create(
+                user=user, defaults={"office": office, "bureau": bureau}
+            )
+            user.groups.add(Group.objects.get(name=group))
         return created
 
     def _jobseeker(self, office: Office, now: dt.datetime) -> None:
