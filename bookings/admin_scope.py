@@ -56,8 +56,9 @@ def scoped_choices(model: type[Model], user) -> QuerySet | None:
 class OfficeScopedAdmin(admin.ModelAdmin):
     """Base of every ModelAdmin: limits rows, choices and look-ups to the user's offices."""
 
-    # The lookup from the model to its Office; "" when the model is Office.
-    office_path: str = "office"
+    # The lookup from the model to its Office; "" when the model is Office; None when the
+    # subclass's own get_queryset scopes the rows (a rule richer than one lookup).
+    office_path: str | None = "office"
     # For models that belong to a bureau rather than an office (terms versions): its lookup.
     bureau_path: str = ""
 
@@ -68,7 +69,7 @@ class OfficeScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
-        if request.user.is_superuser:
+        if request.user.is_superuser or (self.office_path is None and not self.bureau_path):
             return queryset
         return queryset.filter(self.scope_q(request))
 

@@ -312,7 +312,8 @@ class RosterEntryAdmin(OfficeScopedAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(AuditEntryAdminBase):
+class AuditEntryAdmin(AuditEntryAdminBase, OfficeScopedAdmin):
+    office_path = None  # get_queryset scopes: the office's jobseekers, and more for the bureau
     list_display = ["at", "actor", "action", "target", "jobseeker"]
     list_select_related = ["actor", "jobseeker"]
     list_filter = ["action"]

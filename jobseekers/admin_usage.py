@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from bookings.admin_scope import OfficeScopedAdmin
 from bookings.calendar import tokyo_date
 from bookings.selectors import offices_for_staff
 from jobseekers.numbers import normalize_jobseeker_number
@@ -60,7 +61,9 @@ def _visible_records(request: HttpRequest):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(BureauAdministratorOnly, admin.ModelAdmin):
+class UsageRecordAdmin(BureauAdministratorOnly, OfficeScopedAdmin):
+    office_path = None  # _visible_records() scopes (anonymous records included)
+
     list_display = ["at", "method", "path", "status", "ip_address", "device_family", "os_family"]
     list_filter = ["status", "method", "device_family", "os_family", "browser_family"]
     search_fields = ["path", "ip_address"]
@@ -97,7 +100,10 @@ class UsageRecordAdmin(BureauAdministratorOnly, admin.ModelAdmin):
 
 
 @admin.register(UsageExport)
-class UsageExportAdmin(BureauAdministratorOnly, admin.ModelAdmin):
+class UsageExportAdmin(BureauAdministratorOnly, OfficeScopedAdmin):
+    # Exports made by the staff of the administrator's bureau (one bureau never sees another's).
+    bureau_path = "actor__staff_profile__bureau"
+
     list_display = ["at", "actor", "since", "until", "row_count", "reason_short"]
     list_select_related = ["actor"]
     date_hierarchy = "at"

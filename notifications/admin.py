@@ -10,6 +10,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from bookings.admin_scope import OfficeScopedAdmin
 from bookings.selectors import offices_for_staff
 
 from .models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
@@ -18,7 +19,10 @@ from .services.meeting import MeetingUrlUnavailable, reservation_meeting_url_ret
 from .services.outbox import notification_resend
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(OfficeScopedAdmin):
+    # Each get_queryset below scopes by the notification's office (notifications_for_offices).
+    office_path = None
+
     def has_add_permission(self, request) -> bool:
         return False
 

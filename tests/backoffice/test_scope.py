@@ -173,3 +173,20 @@ def test_reservation_fields_that_carry_rules_are_read_only(client, office, staff
     form = response.context["adminform"].form
     assert set(form.fields) == {"interpreter_language", "assistant_attends", "note"}
     assert client.get(reverse("admin:bookings_reservation_add")).status_code == 403
+
+
+PLATFORM_ADMINS = {"auth", "otp_totp", "axes", "security"}
+
+
+def test_every_admin_of_the_domain_uses_the_office_scope():
+    from django.contrib import admin
+
+    from bookings.admin_scope import OfficeScopedAdmin
+
+    unscoped = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label not in PLATFORM_ADMINS
+        and not isinstance(model_admin, OfficeScopedAdmin)
+    ]
+    assert unscoped == []

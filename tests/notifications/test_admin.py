@@ -75,7 +75,7 @@ def test_failed_notifications_show_their_reason_to_their_office_only(client):
     assert "AnymailRecipientsRefused: rejected" in page
     assert f"/{failed.pk}/change/" in page
     assert f"/{hidden.pk}/change/" not in page
-    assert client.get(f"{LIST_URL}{hidden.pk}/change/").status_code == 302
+    assert client.get(f"{LIST_URL}{hidden.pk}/change/").status_code == 404
 
 
 def test_the_resend_action_queues_a_failed_notification_again(
