@@ -1,0 +1,13 @@
+"""The portal's URLs plus the baseline view; only `config.settings.bench` uses this module."""
+
+from django.urls import path
+
+from config.urls import urlpatterns as portal_urlpatterns
+
+from . import views
+
+urlpatterns = [
+    path("bench/trivial/", views.trivial, name="bench-trivial"),
+    path("bench/book/", views.book, name="bench-book"),
+    *portal_urlpatterns,
+]

@@ -1,0 +1,86 @@
+"""The bench's own pieces: its URLs stay out of production, its data set loads and is valid."""
+
+from pathlib import Path
+
+import pytest
+from django.db.models import F
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from bench import dataset, targets
+from bookings.models import Counselor, Reservation, ReservationStatus, Slot
+from config.settings import base
+from consent.models import Consent
+from jobseekers.models import Jobseeker
+from notifications.models import Notification
+
+
+def test_the_bench_urls_are_not_routed_by_the_portal():
+    assert base.ROOT_URLCONF == "config.urls"
+    production = Path(base.BASE_DIR, "config", "settings", "production.py").read_text()
+    assert "ROOT_URLCONF" not in production
+    for path in ("/bench/trivial/", "/bench/book/"):
+        with pytest.raises(Resolver404):
+            resolve(path)
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("bench.urls")
+def test_the_trivial_view_makes_one_query(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/bench/trivial/")
+    assert response.status_code == 200
+    assert client.post("/bench/trivial/").status_code == 405
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    monkeypatch.setattr(dataset, "COUNSELORS_PER_OFFICE", 1)
+    monkeypatch.setattr(dataset, "JOBSEEKERS", 400)
+    monkeypatch.setattr(dataset, "FREE_FROM", 200)
+    monkeypatch.setattr(dataset, "PAST_RESERVATIONS", 1_000)
+    monkeypatch.setattr(dataset, "UPCOMING_RESERVATIONS", 100)
+    monkeypatch.setattr(dataset, "WEEKS_BACK", 4)
+    monkeypatch.setattr(dataset, "WEEKS_AHEAD", 4)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_data_set_loads_valid_rows_and_grows_by_parts(small_parts):
+    now = timezone.now()
+    first = dataset.load_part(0, now)
+    assert first.counselors == 10
+    assert first.jobseekers == 400
+    assert first.past_reservations == 1_000
+    assert first.upcoming_reservations == 100
+    assert Slot.objects.count() == first.slots > 0
+    assert Consent.objects.count() == 400
+    assert Notification.objects.count() == 1_100
+    past = Reservation.objects.filter(starts_at__lt=now)
+    assert past.count() == 1_000
+    assert past.filter(status=ReservationStatus.COMPLETED).count() > 700
+    assert past.filter(status=ReservationStatus.NO_SHOW).exists()
+    assert past.filter(status=ReservationStatus.CANCELLED, cancelled_at__isnull=False).exists()
+    # Each reservation is in its jobseeker's office, and no one holds two upcoming ones.
+    assert not Reservation.objects.exclude(office_id=F("jobseeker__office_id")).exists()
+    upcoming = Reservation.objects.filter(status=ReservationStatus.CONFIRMED)
+    assert upcoming.values("jobseeker").distinct().count() == upcoming.count()
+
+    second = dataset.load_part(1, now)
+    assert Counselor.objects.count() == 20
+    assert Jobseeker.objects.count() == 800
+    assert Reservation.objects.count() == 2 * 1_100
+    assert second.slots == first.slots
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_bench_finds_free_jobseekers_and_open_slots(small_parts):
+    now = timezone.now()
+    dataset.load_part(0, now)
+    world = targets.prepare(now=now)
+    plans = targets.booking_plans(world, clients=2, each=3)
+    assert [len(p) for p in plans] == [3, 3]
+    rounds = list(targets.race_rounds(world, rounds=2, attempts=5))
+    assert len(world.race_slots) == 2
+    assert all(len(r) == 5 for r in rounds)
