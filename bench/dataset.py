@@ -156,6 +156,19 @@ def load_part(part: int, now: dt.datetime) -> Loaded:
     """Add one part (see the module docstring); part 0 first."""
     if part == 0:
         load_base(now)
+    with connection.cursor() as cursor:
+        # The loader's rows are consistent by construction (tests/bench checks them): skipping
+        # the foreign-key triggers makes the load several times faster. Unique, check and
+        # exclusion constraints still hold.
+        cursor.execute("SET session_replication_role = replica")
+    try:
+        return _load_part(part, now)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def _load_part(part: int, now: dt.datetime) -> Loaded:
     bureau = Bureau.objects.get(code=BUREAU_CODE)
     office_ids = list(
         Office.objects.filter(bureau=bureau).order_by("pk").values_list("pk", flat=True)
@@ -302,14 +315,14 @@ def _reservations(
     past = tag == "P"
     # Only constants of this module are formatted in; values are bound parameters.
     source = (
-        "(SELECT s.id, s.office_id, s.starts_at, row_number() OVER "  # noqa: S608
-        "(PARTITION BY s.office_id ORDER BY md5(s.id::text)) - 1 AS rn "
-        f"FROM bookings_slot s WHERE s.counselor_id = ANY(%s) AND {slot_filter}) p "
+        "(SELECT q.*, q.rn %% {held} AS k FROM (SELECT s.id, s.office_id, s.starts_at, "  # noqa: S608
+        "row_number() OVER (PARTITION BY s.office_id ORDER BY md5(s.id::text)) - 1 AS rn "
+        f"FROM bookings_slot s WHERE s.counselor_id = ANY(%s) AND {slot_filter}) q "
+        "WHERE q.rn < %s) p "
         "JOIN (SELECT j.id, j.office_id, row_number() OVER (PARTITION BY j.office_id "
         "ORDER BY j.id) - 1 AS k FROM jobseekers_jobseeker j WHERE j.email LIKE %s) js "
-        f"ON js.office_id = p.office_id AND js.k = p.rn %% {held} "
-        "WHERE p.rn < %s"
-    )
+        "ON js.office_id = p.office_id AND js.k = p.k"
+    ).replace("{held}", str(held))
     ended = "p.starts_at + interval '30 minutes'"
     values = {
         "reference": f"'{tag}{part:02d}-' || lpad(p.id::text, 7, '0')",
@@ -337,5 +350,5 @@ def _reservations(
             "THEN p.starts_at + interval '10 minutes' END",
         }
     return insert_select(
-        Reservation, values, source, [counselor_ids, *slot_params, email_prefix + "%", per_office]
+        Reservation, values, source, [counselor_ids, *slot_params, per_office, email_prefix + "%"]
     )

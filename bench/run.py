@@ -180,12 +180,12 @@ def machine() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg = cursor.fetchone()[0]
-    import django
-
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GiB; {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}, Django {django.get_version()}, "
-        f"PostgreSQL {pg}; gunicorn {WORKERS} sync workers; load generator on the same machine"
+        f"PostgreSQL {pg}; gunicorn {WORKERS} sync workers; load generator on the same machine; "
+        f"load average before the run {load}"
     )
 
 
