@@ -1,8 +1,8 @@
-"""What the bench drives: the pages and the requests, kept apart from how it measures them.
+"""What the bench drives: the public journey's pages and requests, apart from how it measures.
 
-Until the public journey's slot-choice and booking views exist, the bench measures the start page
-and books through `bench/book/`, a bench-only view that calls the same service
-(`reservation_create`) that the booking form calls; `describe()` says which is in use.
+A bench client is a signed-in jobseeker: a database session such as the sign-in link leaves
+(plus the checklist and details steps done), written in bulk, and a CSRF cookie and field. The
+booking is the check-answers page's POST, exactly as the browser sends it.
 """
 
 import datetime as dt
@@ -41,6 +41,10 @@ class World:
     free_jobseekers: dict[int, list[int]]
     open_slots: dict[int, list[int]]
     race_slots: list[int] = field(default_factory=list)
+    viewer: "Session | None" = None
+    booked_reference: str | None = None
+    booked_jobseeker: int | None = None
+    booked_token: str | None = None
 
 
 def prepare(*, now: dt.datetime) -> World:
@@ -83,44 +87,163 @@ def prepare(*, now: dt.datetime) -> World:
 
 def describe() -> str:
     return (
-        "the start page stands in for the slot-choice page, and bench/book/ (the booking "
-        "service behind a bench-only URL) for the booking form, until the public journey's views "
-        "land"
+        "the slot-choice page is a day's free times (`/book/date/<day>/`) for a signed-in "
+        "jobseeker; a booking is the POST of the check-answers page (`/book/check/`) with the "
+        "jobseeker's session (checklist and details done) and a CSRF token, as the browser sends "
+        'it; success is the redirect to the confirmation, a refusal the 409 "just taken" page'
     )
+
+
+@dataclass
+class Session:
+    jobseeker: int
+    key: str
+    csrf: str
+
+    def headers(self, *, form: bool = False) -> dict[str, str]:
+        from django.conf import settings
+
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={self.key}; {settings.CSRF_COOKIE_NAME}={self.csrf}"
+        )
+        headers = {"Cookie": cookie}
+        if form:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return headers
+
+
+def sessions_for(jobseeker_ids: list[int], *, slot: int | None = None) -> list[Session]:
+    """Signed-in journey sessions (checklist and details done), written in one bulk insert."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session as SessionRow
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from bookings import views
+    from bookings.checklist import CHECKLIST_KEYS
+
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        raise RuntimeError("the bench writes database sessions; SESSION_ENGINE changed")
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    expires = timezone.now() + dt.timedelta(hours=2)
+    rows, sessions = [], []
+    for pk in jobseeker_ids:
+        data = {
+            views.SESSION_JOBSEEKER: pk,
+            views.SESSION_CHECKLIST: dict.fromkeys(CHECKLIST_KEYS, True),
+            views.SESSION_DETAILS: {
+                "interpreter": False,
+                "interpreter_language": "",
+                "assistant_attends": False,
+                "note": "",
+            },
+        }
+        if slot is not None:
+            data[views.SESSION_SLOT] = slot
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        rows.append(
+            SessionRow(session_key=key, session_data=store().encode(data), expire_date=expires)
+        )
+        sessions.append(Session(jobseeker=pk, key=key, csrf=get_random_string(32)))
+    SessionRow.objects.bulk_create(rows, batch_size=1000)
+    return sessions
+
+
+def _first_open_day(world: World) -> dt.date:
+    from bookings.calendar import tokyo_date
+    from bookings.models import Slot
+
+    office = world.office_ids[0]
+    starts_at = Slot.objects.filter(pk__in=world.open_slots[office][:1]).values_list(
+        "starts_at", flat=True
+    )[0]
+    return tokyo_date(starts_at)
+
+
+def _viewer(world: World) -> Session:
+    if world.viewer is None:
+        office = world.office_ids[0]
+        world.viewer = sessions_for(
+            [world.free_jobseekers[office].pop(0)], slot=world.open_slots[office][0]
+        )[0]
+    return world.viewer
 
 
 def slot_choice(world: World) -> Page:
-    return Page(label="Start page (stand-in for the slot-choice page)", path="/")
+    viewer = _viewer(world)
+    return Page(
+        label="Slot-choice page (a day's free times)",
+        path=f"/book/date/{_first_open_day(world).isoformat()}/",
+        headers=viewer.headers(),
+        cookies=_cookies(viewer),
+    )
+
+
+def _cookies(session: Session) -> dict[str, str]:
+    from django.conf import settings
+
+    return {settings.SESSION_COOKIE_NAME: session.key}
 
 
 def public_pages(world: World) -> list[Page]:
-    return [slot_choice(world)]
+    """Every public page a jobseeker sees, with the session each needs."""
+    from bookings.models import Reservation
+    from bookings.services.reservations import reservation_access_token
+    from bookings.tokens import hash_token
+
+    viewer = _viewer(world)
+    cookies = _cookies(viewer)
+    if world.booked_reference is None:
+        reservation = (
+            Reservation.objects.filter(jobseeker__email__startswith="js00-", status="confirmed")
+            .order_by("pk")
+            .first()
+        )
+        world.booked_reference = reservation.reference
+        world.booked_jobseeker = reservation.jobseeker_id
+        world.booked_token = reservation_access_token(reservation)
+        # The loader wrote placeholder hashes; this one reservation gets its real one.
+        Reservation.objects.filter(pk=reservation.pk).update(
+            access_token_hash=hash_token(world.booked_token)
+        )
+    owner = sessions_for([world.booked_jobseeker])[0]
+    return [
+        Page("Start page", "/"),
+        Page("Identification", "/identify/"),
+        Page("Terms of use", f"/terms/{dataset.BUREAU_CODE}/"),
+        Page("Privacy", "/privacy/"),
+        Page("Environment checklist", "/book/checklist/", cookies=cookies),
+        Page("Month calendar", "/book/date/", cookies=cookies),
+        slot_choice(world),
+        Page("Details", "/book/details/", cookies=cookies),
+        Page("Check answers", "/book/check/", cookies=cookies),
+        Page(
+            "Confirmation",
+            f"/book/done/{world.booked_reference}/",
+            cookies=_cookies(owner),
+        ),
+        Page("Reservation page", f"/r/{world.booked_token}/"),
+    ]
 
 
-def _attempt(*, slot: int, jobseeker: int) -> Attempt:
-    body = urlencode({"slot": slot, "jobseeker": jobseeker}).encode()
-    return Attempt(
-        path="/bench/book/",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-        body=body,
-    )
+def _attempt(*, slot: int, session: Session) -> Attempt:
+    body = urlencode({"slot": slot, "csrfmiddlewaretoken": session.csrf}).encode()
+    return Attempt(path="/book/check/", headers=session.headers(form=True), body=body)
 
 
 def booking_plans(world: World, *, clients: int, each: int) -> list[list[Attempt]]:
     """`clients` lists of `each` bookings; every booking a different jobseeker and slot."""
-    plans: list[list[Attempt]] = [[] for _ in range(clients)]
-    n = 0
-    for c in range(clients):
-        for _ in range(each):
-            office = world.office_ids[n % len(world.office_ids)]
-            plans[c].append(
-                _attempt(
-                    slot=world.open_slots[office].pop(0),
-                    jobseeker=world.free_jobseekers[office].pop(0),
-                )
-            )
-            n += 1
-    return plans
+    pairs = []
+    for n in range(clients * each):
+        office = world.office_ids[n % len(world.office_ids)]
+        pairs.append((world.open_slots[office].pop(0), world.free_jobseekers[office].pop(0)))
+    sessions = sessions_for([jobseeker for _slot, jobseeker in pairs])
+    attempts = [
+        _attempt(slot=slot, session=s) for (slot, _j), s in zip(pairs, sessions, strict=True)
+    ]
+    return [attempts[c * each : (c + 1) * each] for c in range(clients)]
 
 
 def race_rounds(world: World, *, rounds: int, attempts: int):
@@ -130,15 +253,15 @@ def race_rounds(world: World, *, rounds: int, attempts: int):
         slot = world.open_slots[office].pop()
         world.race_slots.append(slot)
         people = [world.free_jobseekers[office].pop() for _ in range(attempts)]
-        yield [_attempt(slot=slot, jobseeker=p) for p in people]
+        yield [_attempt(slot=slot, session=s) for s in sessions_for(people, slot=slot)]
 
 
 def booked(response: Response) -> bool:
-    return response.status == 201
+    return response.status == 302 and "/book/done/" in response.headers.get("location", "")
 
 
 def refused(response: Response) -> bool:
-    return response.status == 200 and response.body.startswith(b"refused")
+    return response.status == 409
 
 
 def cleanup() -> None:

@@ -8,6 +8,5 @@ from . import views
 
 urlpatterns = [
     path("bench/trivial/", views.trivial, name="bench-trivial"),
-    path("bench/book/", views.book, name="bench-book"),
     *portal_urlpatterns,
 ]
