@@ -17,6 +17,9 @@ import pytest
 
 from tests.conftest import chromium_path
 
+# The journeys' fixtures (an office with slots, the local outbox, links to the live server).
+from .world import outbox, site_url, world  # noqa: F401
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 CHROMIUM_ARGS = [

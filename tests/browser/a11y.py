@@ -1,0 +1,48 @@
+"""Accessibility checks in the browser: axe-core (vendored) and the layout at small widths.
+
+axe is added with `context.add_init_script`, which the page's Content-Security-Policy does not
+block (an inline <script> would be), and runs the WCAG 2.0/2.1 A and AA rules plus axe's best
+practices. A test fails on any violation of impact "serious" or "critical".
+"""
+
+from pathlib import Path
+
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+BLOCKING = {"serious", "critical"}
+
+
+def with_axe(context) -> None:
+    context.add_init_script(path=str(AXE))
+
+
+def axe_violations(page) -> list[dict]:
+    result = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {
+                runOnly: {type: "tag", values: tags},
+                resultTypes: ["violations"],
+            });
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
+            }));
+        }""",
+        TAGS,
+    )
+    return [v for v in result if v["impact"] in BLOCKING]
+
+
+def assert_accessible(page, where: str = "") -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{where or page.url}: " + "; ".join(
+        f"{v['impact']} {v['id']} ({v['help']}) at {v['nodes']}" for v in violations
+    )
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    return page.evaluate(
+        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )
