@@ -221,5 +221,5 @@ def test_the_main_admin_pages_pass_axe(browser, live_url, world, language):
     for path in [*ADMIN_PAGES, f"/admin/bookings/reservation/{reservation.pk}/change/"]:
         page.goto(live_url + path)
         expect(page.locator("html")).to_have_attribute("lang", language)
-        assert_accessible(page, path)
+        assert_accessible(page, path, best_practice=False)
     context.close()
