@@ -189,7 +189,12 @@ def test_the_booking_can_be_done_with_the_keyboard_alone(page, live_url, world):
 
 ADMIN_PAGES = [
     "/admin/",
+    "/admin/bookings/reservation/dashboard/",
+    "/admin/bookings/slot/day/",
+    "/admin/bookings/slot/week/",
     "/admin/bookings/reservation/",
+    "/admin/bookings/reservation/phone/",
+    "/admin/bookings/reservation/figures/",
     "/admin/bookings/slot/",
     "/admin/jobseekers/jobseeker/",
     "/admin/notifications/notification/",
@@ -218,8 +223,14 @@ def test_the_main_admin_pages_pass_axe(browser, live_url, world, language):
     )
     with_axe(context)
     page = context.new_page()
-    for path in [*ADMIN_PAGES, f"/admin/bookings/reservation/{reservation.pk}/change/"]:
-        page.goto(live_url + path)
+    for path in [
+        *ADMIN_PAGES,
+        f"/admin/bookings/reservation/{reservation.pk}/change/",
+        f"/admin/bookings/reservation/{reservation.pk}/phone/",
+        f"/admin/jobseekers/jobseeker/{jobseeker.pk}/change/",
+    ]:
+        response = page.goto(live_url + path)
+        assert response is not None and response.status == 200, f"{path}: {response.status}"
         expect(page.locator("html")).to_have_attribute("lang", language)
         assert_accessible(page, path, best_practice=False)
     context.close()

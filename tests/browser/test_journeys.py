@@ -9,13 +9,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.checklist import CHECKLIST_KEYS
 from bookings.models import Reservation, ReservationStatus
 from bookings.services.reservations import reservation_access_token, reservation_create
 from bookings.services.sessions import noshow_sweep
-from tests.factories import ConsentFactory
+from tests.factories import ConsentFactory, ReservationFactory, SlotFactory
 
 from .a11y import assert_accessible, with_axe
 from .world import admin_context, run_worker, shots
@@ -187,3 +188,93 @@ def test_a_no_show_is_recorded_ten_minutes_after_the_start(
     shots(admin, snap, "admin-no-shows")
     assert_accessible(admin, "admin reservation list", best_practice=False)
     context.close()
+
+
+def _booked(world, jobseeker, slot) -> Reservation:
+    ConsentFactory(jobseeker=jobseeker, terms_version=world.terms)
+    reservation = reservation_create(
+        slot=slot, jobseeker=jobseeker, environment_checklist=dict.fromkeys(CHECKLIST_KEYS, True)
+    )
+    run_worker()
+    return reservation
+
+
+def test_staff_record_a_phoned_in_cancellation(browser, live_url, site_url, world, outbox, snap):
+    jobseeker = world.jobseeker(number="33010-00088888", email="caller@example.jp")
+    reservation = _booked(world, jobseeker, world.slots[0])
+    staff = world.staff(username="phone-desk")
+    context = admin_context(browser, live_url, staff, viewport={"width": 1280, "height": 800})
+    with_axe(context)
+    page = context.new_page()
+
+    page.goto(f"{live_url}/admin/bookings/reservation/phone/")
+    page.fill("input[name=q]", "３３０１０ー８８８８８")  # typed as people type it on the phone
+    page.locator("#content-main input[type=submit]").click()
+    expect(page.locator("#content-main")).to_contain_text(reservation.reference)
+    shots(page, snap, "01-phone-search")
+    assert_accessible(page, "phone search", best_practice=False)
+    page.locator(f"a[href='/admin/bookings/reservation/{reservation.pk}/phone/']").click()
+
+    page.fill("input[name=reason]", "体調不良のため")
+    shots(page, snap, "02-phone-form")
+    assert_accessible(page, "phone form", best_practice=False)
+    page.locator("form:has(input[name=action][value=cancel]) input[type=submit]").click()
+    shots(page, snap, "03-phone-confirm")
+    page.locator("form:has(input[name=confirm][value=yes]) input[type=submit]").click()
+    expect(page.locator("ul.messagelist")).to_contain_text(reservation.reference)
+    shots(page, snap, "04-phone-done")
+    context.close()
+
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.CANCELLED
+    assert reservation.cancel_channel == "phone"
+    assert reservation.cancel_reason == "体調不良のため"
+    assert reservation.cancelled_by == staff
+    run_worker()
+    cancellation = outbox.to(jobseeker.email)[-1]
+    assert reservation.reference in cancellation.subject
+    assert cancellation.attachments
+    # The slot is open again: another jobseeker can book it.
+    other = world.jobseeker(number="33010-00088889", email="next@example.jp")
+    assert _booked(world, other, world.slots[0]).status == ReservationStatus.CONFIRMED
+
+
+def test_a_counselor_books_the_follow_up_during_the_session(
+    browser, live_url, site_url, world, outbox, snap
+):
+    jobseeker = world.jobseeker(number="33010-00010101", email="session@example.jp")
+    ConsentFactory(jobseeker=jobseeker, terms_version=world.terms)
+    now = timezone.now()
+    current = ReservationFactory(
+        jobseeker=jobseeker,
+        slot=SlotFactory(
+            counselor=world.counselor,
+            starts_at=now.replace(second=0, microsecond=0) - dt.timedelta(minutes=3),
+        ),
+    )
+    counselor = world.counselor.user
+    world.grant(counselor, "Counselor")
+    context = admin_context(browser, live_url, counselor, viewport={"width": 1280, "height": 800})
+    with_axe(context)
+    page = context.new_page()
+
+    page.goto(f"{live_url}/admin/bookings/reservation/{current.pk}/session/")
+    page.locator("form:has(input[name=action][value=start]) input[type=submit]").click()
+    shots(page, snap, "01-session")
+    assert_accessible(page, "session page", best_practice=False)
+    page.locator(f"a[href='/admin/bookings/reservation/{current.pk}/follow-up/']").click()
+    page.check(f"input[name=slot][value='{world.slots[1].pk}']")
+    shots(page, snap, "02-follow-up")
+    assert_accessible(page, "follow-up page", best_practice=False)
+    page.locator("#content-main form input[type=submit], #content-main form button").last.click()
+    expect(page.locator("ul.messagelist")).to_be_visible()
+    shots(page, snap, "03-follow-up-booked")
+    context.close()
+
+    follow_up = Reservation.objects.get(previous=current)
+    assert follow_up.status == ReservationStatus.CONFIRMED
+    assert follow_up.slot == world.slots[1]
+    assert follow_up.source == "in_session"
+    # Art 6(4): confirmed at once, and its invitation goes out immediately.
+    run_worker()
+    assert any(follow_up.reference in m.subject for m in outbox.to(jobseeker.email))

@@ -83,7 +83,11 @@ class World:
         included, so the permissions are given by codename here.
         """
         user = UserFactory(username=username)
-        StaffProfileFactory(user=user, office=self.office)
+        return self.grant(user, role)
+
+    def grant(self, user, role: str):
+        if not hasattr(user, "staff_profile"):
+            StaffProfileFactory(user=user, office=self.office)
         perms = Permission.objects.filter(codename__in=ROLE_PERMISSIONS[role])
         user.user_permissions.add(*perms)
         return user
