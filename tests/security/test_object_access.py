@@ -18,11 +18,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from bookings.models import Office, Reservation, ReservationStatus
+from bookings.models import Office, OfficeClosedDay, Reservation, ReservationStatus
 from bookings.tokens import reservation_token
 from bookings.views import SESSION_JOBSEEKER
 from consent.models import TermsVersion
-from jobseekers.models import AuditAction, AuditEntry, UsageExport, UsageRecord
+from jobseekers.models import AuditAction, AuditEntry, RosterEntry, UsageExport, UsageRecord
 from notifications.models import Notification, NotificationKind, TrackingEvent
 from tests.factories import (
     ConsentFactory,
@@ -34,6 +34,7 @@ from tests.factories import (
     StaffProfileFactory,
     TermsVersionFactory,
     UserFactory,
+    WeeklyAvailabilityFactory,
 )
 from tests.helpers import staff_login
 
@@ -43,9 +44,6 @@ pytestmark = pytest.mark.django_db
 NOT_AN_OBJECT = {"date"}
 # Pages of the signed-in journey: without a session they send to identification.
 SESSION_PAGES = {"bookings:confirmation"}
-# Admin models that issue 5 (admin scoping per office) has not scoped yet: their pages are
-# still open to every office's staff. The walk reports them and is marked xfail until then.
-AWAITING_OFFICE_SCOPING = {"Office", "StaffProfile", "Counselor", "Slot"}
 
 
 def _patterns():
@@ -112,6 +110,7 @@ class World:
     def _office(self, bureau, now, tag):
         office = OfficeFactory(bureau=bureau, online_cancellation_allowed=True)
         counselor = CounselorFactory(office=office)
+        WeeklyAvailabilityFactory(counselor=counselor)
         jobseeker = JobseekerFactory(office=office)
         slot = SlotFactory(counselor=counselor, starts_at=now + dt.timedelta(days=7))
         reservation = ReservationFactory(
@@ -121,6 +120,14 @@ class World:
         staff = UserFactory(username=f"staff-{tag}")
         StaffProfileFactory(user=staff, office=office)
         AuditEntry.objects.create(at=now, action=AuditAction.VIEW, jobseeker=jobseeker)
+        OfficeClosedDay.objects.create(office=office, date=now.date() + dt.timedelta(days=40))
+        RosterEntry.objects.create(
+            office=office,
+            number=jobseeker.number,
+            full_name="名簿 太郎",
+            valid_until=now.date() + dt.timedelta(days=60),
+            imported_at=now,
+        )
         UsageRecord.objects.create(at=now, method="GET", path="/", status=200, jobseeker=jobseeker)
         UsageExport.objects.create(
             at=now,
@@ -314,9 +321,7 @@ def test_staff_of_another_office_get_404_on_every_admin_url(world):
     other = staff_login(Client(), world.b["staff"])
 
     problems: list[str] = []
-    awaiting: list[str] = []
     for model, model_routes in scoped.items():
-        report = awaiting if model.__name__ in AWAITING_OFFICE_SCOPING else problems
         path = _office_path(model)
         lookup = {f"{path}__pk" if path else "pk": world.a["office"].pk}
         obj = model._default_manager.filter(**lookup).order_by("pk").first()
@@ -330,18 +335,16 @@ def test_staff_of_another_office_get_404_on_every_admin_url(world):
             if mine == 403:
                 # Not open to office staff at all: the other office is refused alike.
                 if theirs not in (403, 404):
-                    report.append(f"{url}: owner 403, other office {theirs}")
+                    problems.append(f"{url}: owner 403, other office {theirs}")
                 continue
             if mine == 404:
-                report.append(f"{url}: the owner office gets 404 (the walk would prove nothing)")
+                problems.append(f"{url}: the owner office gets 404 (the walk would prove nothing)")
             if theirs != 404:
-                report.append(f"{url} ({model.__name__}): other office got {theirs}")
+                problems.append(f"{url} ({model.__name__}): other office got {theirs}")
             posted = other.post(url, {}).status_code
             if posted not in (403, 404, 405):
-                report.append(f"POST {url}: other office got {posted}")
+                problems.append(f"POST {url}: other office got {posted}")
     assert not problems, "\n".join(problems)
-    if awaiting:
-        pytest.xfail("not scoped to the office yet (issue 5):\n" + "\n".join(awaiting))
 
 
 def test_global_admin_objects_are_not_open_to_office_staff(world):
