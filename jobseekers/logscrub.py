@@ -27,7 +27,8 @@ NUMBER_RE = re.compile(
     rf"(?<![0-9０-９A-Za-z]){_DIGIT}{{5}}{_SEP}{_DIGIT}{{1,8}}(?!{_DIGIT})"
     rf"|(?<![0-9０-９A-Za-z]){_DIGIT}{{13}}(?!{_DIGIT})"
 )
-EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# The local part without "/", so that a path before an address is not eaten with it.
+EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # Reservation and sign-in link tokens: long runs of URL-safe characters.
 SECRET_RE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
 
