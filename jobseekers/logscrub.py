@@ -84,6 +84,14 @@ def jobseeker_registered(sender, instance, **kwargs) -> None:
     personal_data_register(*(loaded.get(name) for name in JOBSEEKER_FIELDS))
 
 
+def sign_in_token_registered(sender, instance, **kwargs) -> None:
+    """post_init of SignInToken: a first visit's typed identity is personal data before it is
+    a Jobseeker."""
+    payload = instance.__dict__.get("payload")
+    if isinstance(payload, dict):
+        personal_data_register(*(payload.get(name) for name in JOBSEEKER_FIELDS))
+
+
 def scrub(text: str) -> str:
     """`text` with every jobseeker number, email, secret and in-context value replaced."""
     if not text:

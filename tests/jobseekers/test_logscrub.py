@@ -1,0 +1,193 @@
+"""No personal data in application logs (Art 9): the filter installed in LOGGING, tested."""
+
+import io
+import logging
+import re
+import sys
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+
+from bookings.models import Reservation, ReservationStatus
+from bookings.services.reservations import reservation_access_token
+from jobseekers.logscrub import (
+    PersonalDataFilter,
+    personal_data_context_end,
+    personal_data_context_start,
+    personal_data_register,
+    scrub,
+)
+from jobseekers.models import Jobseeker
+from notifications.models import Notification
+from notifications.services.delivery import notification_send
+from tests.bookings.conftest import FULL_CHECKLIST
+from tests.factories import (
+    CounselorFactory,
+    JobseekerFactory,
+    OfficeFactory,
+    SlotFactory,
+    TermsVersionFactory,
+    tokyo,
+)
+
+NOW = tokyo(2026, 12, 1, 10, 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "number 33010-12345678 typed",
+        "number ３３０１０－１２３４５６７８ typed",
+        "number 33010ー123456 typed",
+        "number 33010 12345678 typed",
+        "number 3301012345678 typed",
+    ],
+)
+def test_every_typed_form_of_a_jobseeker_number_is_scrubbed(text):
+    assert scrub(text) == "number <jobseeker-number> typed"
+
+
+def test_emails_and_link_tokens_are_scrubbed_but_ordinary_numbers_stay():
+    text = "to taro.yamada+hw@example.co.jp at /r/" + "ab12" * 16 + "/ id=12345 on 2026-12-01 10:00"
+    assert scrub(text) == "to <email> at /r/<secret>/ id=12345 on 2026-12-01 10:00"
+
+
+def test_names_of_jobseekers_in_context_are_scrubbed_and_forgotten_after_it():
+    token = personal_data_context_start()
+    try:
+        personal_data_register("山田", "花子", "ヤマダ")
+        assert scrub("山田 花子（ヤマダ）さん") == (
+            "<personal-data> <personal-data>（<personal-data>）さん"
+        )
+    finally:
+        personal_data_context_end(token)
+    assert scrub("山田") == "山田"
+
+
+@pytest.mark.django_db
+def test_loading_a_jobseeker_puts_their_values_in_context():
+    token = personal_data_context_start()
+    try:
+        pk = JobseekerFactory(family_name="瀬戸内", given_name="海子", phone="086-000-0000").pk
+        personal_data_context_end(token)
+        token = personal_data_context_start()
+        Jobseeker.objects.get(pk=pk)
+        assert scrub("瀬戸内 海子 086-000-0000") == (
+            "<personal-data> <personal-data> <personal-data>"
+        )
+    finally:
+        personal_data_context_end(token)
+
+
+def test_the_filter_rewrites_message_arguments_and_exceptions():
+    record = logging.LogRecord(
+        "x", logging.ERROR, __file__, 1, "booking for %s failed", ("a@example.jp",), None
+    )
+    try:
+        raise ValueError("Key (number)=(33010-12345678) already exists")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    assert PersonalDataFilter().filter(record)
+    text = logging.Formatter().format(record)
+    assert "a@example.jp" not in text and "33010-12345678" not in text
+    assert "booking for <email> failed" in text and "<jobseeker-number>" in text
+
+
+def test_the_filter_is_installed_on_every_configured_handler():
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+    configured = [h for h in handlers if any(isinstance(f, PersonalDataFilter) for f in h.filters)]
+    assert configured, "settings.LOGGING must install PersonalDataFilter on its handlers"
+
+
+@pytest.fixture
+def log_output():
+    """What the configured handlers write, at DEBUG, for the length of the test."""
+    root = logging.getLogger()
+    handlers = [
+        h
+        for h in root.handlers
+        if isinstance(h, logging.StreamHandler)
+        and any(isinstance(f, PersonalDataFilter) for f in h.filters)
+    ]
+    stream = io.StringIO()
+    previous = [(h, h.setStream(stream), h.level) for h in handlers]
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    for h in handlers:
+        h.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        root.setLevel(level)
+        for h, old_stream, old_level in previous:
+            h.setStream(old_stream)
+            h.setLevel(old_level)
+
+
+@pytest.mark.django_db
+def test_a_full_booking_run_writes_no_number_email_or_name_to_any_log_line(
+    log_output, django_capture_on_commit_callbacks
+):
+    office = OfficeFactory(unverified_may_book=True)
+    counselor = CounselorFactory(office=office)
+    TermsVersionFactory(bureau=office.bureau)
+    slot = SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 3, 10, 0))
+    number = f"{office.registration_code}-00123456"
+    person = ["瀬戸内", "海子", "セトウチ", "ウミコ", "umiko.setouchi@example.jp", number]
+    client = Client()
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/identify/",
+            {
+                "number": number,
+                "family_name": "瀬戸内",
+                "given_name": "海子",
+                "family_name_kana": "セトウチ",
+                "given_name_kana": "ウミコ",
+                "email": "umiko.setouchi@example.jp",
+            },
+        )
+        assert response.status_code == 302
+        link = re.search(r"http://testserver(/signin/[^/\s]+/)", mail.outbox[-1].body).group(1)
+        assert client.post(link).status_code == 302
+        assert (
+            client.post("/book/terms/", {"agree_terms": "on", "agree_app_terms": "on"}).status_code
+            == 302
+        )
+        assert (
+            client.post("/book/checklist/", dict.fromkeys(FULL_CHECKLIST, "on")).status_code == 302
+        )
+        assert client.get("/book/date/").status_code == 200
+        assert client.post("/book/date/2026-12-03/", {"slot": slot.pk}).status_code == 302
+        assert client.post("/book/details/", {"note": "よろしくお願いします"}).status_code == 302
+        response = client.post("/book/check/", {"slot": slot.pk})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        reservation = Reservation.objects.get()
+        assert client.get(response["Location"]).status_code == 200
+        token = reservation_access_token(reservation)
+        assert client.get(f"/r/{token}/").status_code == 200
+        assert client.get(f"/r/{token}/calendar.ics").status_code == 200
+        # Things that go wrong log the request path: a number typed into the URL, a bad link.
+        assert client.get(f"/{number}/").status_code == 404
+        assert client.get(f"/signin/{'0' * 43}/").status_code in {404, 410}
+        # A careless log call in application code is scrubbed too.
+        jobseeker = Jobseeker.objects.get(number=number)
+        logging.getLogger("bookings.views").warning(
+            "booked by %s %s <%s> %s",
+            jobseeker.full_name,
+            jobseeker.full_name_kana,
+            jobseeker.email,
+            jobseeker.number,
+        )
+    for pk in Notification.objects.values_list("pk", flat=True):
+        notification_send(notification_id=pk)
+    assert reservation.status == ReservationStatus.CONFIRMED
+    assert len(mail.outbox) >= 2
+    output = log_output.getvalue()
+    assert "Not Found" in output and "booked by" in output
+    lines = output.splitlines()
+    for value in [*person, number.replace("-", ""), token]:
+        leaking = [line for line in lines if value in line]
+        assert leaking == [], value
