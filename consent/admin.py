@@ -3,7 +3,6 @@ of consent records (read-only, for the staff of the jobseeker's office)."""
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -82,11 +81,8 @@ class TermsVersionAdmin(OfficeScopedAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
-        # Deleting in bulk would try published versions too; drafts are deleted one by one.
-        actions = super().get_actions(request, action_location)
-        actions.pop("delete_selected", None)
-        return actions
+    # Deleting in bulk would try published versions too; drafts are deleted one by one.
+    actions = None
 
     @admin.display(description=_("status"))
     def status(self, obj: TermsVersion) -> str:
