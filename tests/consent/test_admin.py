@@ -156,8 +156,8 @@ def test_staff_of_another_office_see_neither_the_record_nor_its_consents(client,
     )
     other = _office_staff(OfficeFactory(bureau=office.bureau), "view_jobseeker", "view_consent")
     staff_login(client, other)
-    assert client.get(f"/admin/jobseekers/jobseeker/{jobseeker.pk}/change/").status_code == 302
-    assert client.get(f"/admin/consent/consent/{consent.pk}/change/").status_code == 302
+    assert client.get(f"/admin/jobseekers/jobseeker/{jobseeker.pk}/change/").status_code == 404
+    assert client.get(f"/admin/consent/consent/{consent.pk}/change/").status_code == 404
     listing = client.get("/admin/consent/consent/").content.decode()
     assert jobseeker.number not in listing
     assert not AuditEntry.objects.filter(action=AuditAction.VIEW).exists()
