@@ -352,7 +352,8 @@ def schedule_days(
     for slot in slots:
         slot.booking = slot.active_reservations[0] if slot.active_reservations else None
         by_day.setdefault(slot.starts_at.astimezone(TOKYO).date(), []).append(slot)
-    office_list = list(offices)
+    # An office's own closed days are shown when the page is about one office.
+    office_list = [counselor.office] if counselor is not None else list(offices)
     own_closed = (
         set(office_list[0].closed_days.values_list("date", flat=True))
         if len(office_list) == 1

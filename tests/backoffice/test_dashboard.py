@@ -100,7 +100,15 @@ def test_every_admin_list_and_add_page_answers_without_a_500(client, office, rol
         opts = model._meta
         for name in ["changelist", "add"]:
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}")
-            for query in ["", "?q=%E3%83%BC%27%22", "?o=99", "?starts_at__gte=nonsense", "?p=x"]:
+            for query in [
+                "",
+                "?q=%E3%83%BC%27%22",
+                "?q=%00",
+                "?o=99",
+                "?starts_at__gte=nonsense",
+                "?p=x",
+                "?office__id__exact=abc",
+            ]:
                 response = client.get(url + query)
                 assert response.status_code < 500, (url, query)
 

@@ -254,6 +254,9 @@ def test_the_week_view_marks_closed_days_and_ignores_bad_input(client, time_mach
     days = response.context["schedule"]
     assert len(days) == 7 and days[0]["entry"].day == dt.date(2026, 11, 23)
     assert days[0]["entry"].closed  # 勤労感謝の日
+    OfficeClosedDay.objects.create(office=counselor.office, date=dt.date(2026, 11, 26))
+    days = client.get(url, {"date": "2026-11-25", "counselor": counselor.pk}).context["schedule"]
+    assert days[3]["entry"].closed and not days[2]["entry"].closed
     for bad in [
         {"date": "2026-13-45"},
         {"counselor": "x"},
