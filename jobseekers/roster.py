@@ -254,3 +254,22 @@ def roster_entry_for(*, jobseeker: Jobseeker, today: dt.date) -> RosterEntry | N
         return None
     names = {_squash(jobseeker.full_name), _squash(jobseeker.full_name_kana)}
     return entry if _squash(entry.full_name) in names else None
+
+
+def jobseeker_verify_from_roster(*, jobseeker: Jobseeker, now: dt.datetime) -> bool:
+    """Verify a jobseeker who first identifies online from the roster row imported before.
+
+    Called when the record is created at a first visit; True when a row vouched for them.
+    """
+    entry = roster_entry_for(jobseeker=jobseeker, today=tokyo_date(now))
+    if entry is None:
+        return False
+    jobseeker_verify(
+        jobseeker=jobseeker,
+        actor=None,
+        valid_until=entry.valid_until,
+        status=RegistrationStatus.VERIFIED_ROSTER,
+        now=now,
+    )
+    jobseeker.refresh_from_db()
+    return True

@@ -24,6 +24,7 @@ from bookings.models import Office
 
 from .models import AuditAction, Jobseeker, RegistrationStatus, SignInPurpose, SignInToken
 from .numbers import office_code_of
+from .roster import jobseeker_verify_from_roster
 from .services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -255,6 +256,8 @@ def _first_visit_match(*, payload: dict, now: dt.datetime) -> Jobseeker:
             detail="first visit (email proven)",
             now=now,
         )
+        # Art 2(1): an office's imported roster may already vouch for this registration.
+        jobseeker_verify_from_roster(jobseeker=jobseeker, now=now)
         return jobseeker
     if not _names_match(jobseeker, payload):
         raise DetailsMismatch()

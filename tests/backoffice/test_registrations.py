@@ -1,6 +1,7 @@
 """Registrations: verifying one jobseeker, and the roster import (all rows or none)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +11,7 @@ from bookings.errors import BookingError
 from jobseekers.models import AuditAction, AuditEntry, Jobseeker, RegistrationStatus, RosterEntry
 from jobseekers.roster import RosterError, roster_decode, roster_import, roster_preview
 from jobseekers.services import jobseeker_verify
+from jobseekers.signin import sign_in_redeem, sign_in_request_first_visit
 from tests.factories import JobseekerFactory, OfficeFactory, tokyo
 from tests.helpers import staff_login
 
@@ -230,3 +232,30 @@ def test_jobseeker_search_accepts_numbers_typed_any_way(client, office, register
         assert response.context["cl"].result_count == 1, q
     for q in ["12", "%", "' OR 1=1 --", "x" * 300]:
         assert client.get(url, {"q": q}).status_code == 200
+
+
+def test_a_jobseeker_on_an_imported_roster_is_verified_at_the_first_visit(
+    office, staff_user, now, mailoutbox
+):
+    number = f"{office.registration_code}-00000077"
+    roster_import(
+        rows=[
+            [number, "山田 花子", "2027/03/31"],
+            [f"{office.registration_code}-78", "別 人", "2027/03/31"],
+        ],
+        office=office,
+        actor=staff_user,
+    )
+    sign_in_request_first_visit(
+        number=number,
+        family_name="山田",
+        given_name="花子",
+        family_name_kana="ヤマダ",
+        given_name_kana="ハナコ",
+        email="hanako@example.jp",
+        now=NOW,
+    )
+    token = re.search(r"/signin/([^/\s]+)/", mailoutbox[-1].body).group(1)
+    jobseeker = sign_in_redeem(token=token, now=NOW)
+    assert jobseeker.registration_status == RegistrationStatus.VERIFIED_ROSTER
+    assert jobseeker.registration_valid_until == dt.date(2027, 3, 31)
