@@ -290,6 +290,7 @@ def measure_bookings(port: int, rows: list[Row], world: targets.World) -> None:
 def measure_race(port: int, rows: list[Row], world: targets.World) -> None:
     from django.db import connection
 
+    began = time.perf_counter()
     rounds_ok = 0
     five_xx = 0
     other = 0
@@ -311,7 +312,8 @@ def measure_race(port: int, rows: list[Row], world: targets.World) -> None:
         Row(
             f"{RACE_ATTEMPTS} concurrent attempts on one slot x {RACE_ROUNDS} rounds",
             f"{rounds_ok}/{RACE_ROUNDS} rounds with exactly one success; "
-            f"{winners_db} reservations in the database; {five_xx} 5xx; {other} unexpected",
+            f"{winners_db} reservations in the database; {five_xx} 5xx; {other} unexpected; "
+            f"{(time.perf_counter() - began) / RACE_ROUNDS:.1f} s a round",
             "one per round, no 5xx",
             rounds_ok == RACE_ROUNDS and winners_db == RACE_ROUNDS and five_xx == 0 and other == 0,
         )
@@ -370,7 +372,13 @@ def print_table(rows: list[Row]) -> None:
         say(f"{r.measure:<{width}}  {r.value:<{vwidth}}  {r.goal:<22}  {r.verdict}")
 
 
+def _terminate(signum, frame) -> None:
+    # A SIGTERM (a timeout, a CI stop) unwinds through the `finally` that stops gunicorn.
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
