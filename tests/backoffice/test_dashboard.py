@@ -140,3 +140,22 @@ def test_custom_pages_refuse_garbage_without_a_500(client, office, role):
         assert client.get(url, {"date": "x", "counselor": "'", "q": "\x00"}).status_code < 500, url
         for data in garbage:
             assert client.post(url, data).status_code < 500, (url, data)
+
+
+def test_the_back_office_pages_read_in_english_too(client, office, staff_user, settings):
+    settings.LANGUAGE_CODE = "en"
+    reservation = _reservation(office, tokyo(2030, 1, 7, 10))
+    staff_login(client, staff_user)
+    for url, words in [
+        (reverse("admin:bookings_reservation_dashboard"), "Consultations today"),
+        (reverse("admin:bookings_slot_week") + "?date=2030-01-07", "Previous week"),
+        (reverse("admin:bookings_reservation_phone", args=[reservation.pk]), "Late notice"),
+        (reverse("admin:jobseekers_jobseeker_roster"), "Roster file"),
+    ]:
+        response = client.get(url, headers={"accept-language": "en"})
+        assert response.status_code == 200
+        assert words in response.content.decode(), url
+    japanese = client.get(
+        reverse("admin:bookings_reservation_dashboard"), headers={"accept-language": "ja"}
+    )
+    assert "本日の相談" in japanese.content.decode()
