@@ -21,7 +21,7 @@ from jobseekers.roles import is_bureau_administrator
 
 from .models import Consent, TermsVersion
 from .selectors import terms_in_force, terms_notice_recipients
-from .services import ConsentError, terms_publish
+from .services import ConsentError, consent_history_viewed, terms_publish
 
 DRAFT_FIELDS = ["bureau", "label", "effective_from", "summary", "summary_en", "body", "body_en"]
 
@@ -221,6 +221,14 @@ class ConsentAdmin(OfficeScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        consent = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and consent is not None and response.status_code == 200:
+            # Art 9: a consent names its jobseeker; opening it is a view of their record.
+            consent_history_viewed(jobseeker=consent.jobseeker, actor=request.user)
+        return response
 
     @admin.display(description=_("jobseeker"))
     def jobseeker_link(self, obj: Consent) -> str:

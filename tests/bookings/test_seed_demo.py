@@ -48,4 +48,5 @@ def test_the_demo_has_a_second_version_citing_article_5_5():
     assert "職業安定法第5条の4" in v1.body
     assert "職業安定法第5条の5" in v2.body and "職業安定法第5条の4" not in v2.body
     assert "第5条の5" in v2.summary
+    assert "Article 5-5" in v2.body_en and "Article 5-4" in v1.body_en
     assert terms_in_force(bureau_id=v2.bureau_id, now=timezone.now()) == v2

@@ -139,8 +139,9 @@ def test_staff_of_the_office_see_the_consent_history_and_the_view_is_audited(cli
     assert page.status_code == 200
     html = page.content.decode()
     assert "192.0.2.5" in html and "v1" in html
-    assert client.get(f"/admin/consent/consent/{consent.pk}/change/").status_code == 200
     entry = AuditEntry.objects.get(action=AuditAction.VIEW)
+    assert client.get(f"/admin/consent/consent/{consent.pk}/change/").status_code == 200
+    assert AuditEntry.objects.filter(action=AuditAction.VIEW, detail="consent history").count() == 1
     assert (entry.actor, entry.jobseeker, entry.target) == (
         staff,
         jobseeker,

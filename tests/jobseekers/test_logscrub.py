@@ -14,6 +14,7 @@ from bookings.models import Reservation, ReservationStatus
 from bookings.services.reservations import reservation_access_token
 from jobseekers.logscrub import (
     PersonalDataFilter,
+    celery_logger_ready,
     personal_data_context_end,
     personal_data_context_start,
     personal_data_register,
@@ -191,3 +192,17 @@ def test_a_full_booking_run_writes_no_number_email_or_name_to_any_log_line(
     for value in [*person, number.replace("-", ""), token]:
         leaking = [line for line in lines if value in line]
         assert leaking == [], value
+
+
+def test_celery_handlers_get_the_filter_when_celery_sets_up_its_logging():
+    logger = logging.getLogger("celery.test-scrub")
+    handler = logging.StreamHandler(io.StringIO())
+    logger.addHandler(handler)
+    try:
+        celery_logger_ready(logger=logger)
+        celery_logger_ready(logger=logger)
+        assert sum(isinstance(f, PersonalDataFilter) for f in handler.filters) == 1
+        logger.warning("sent to %s", "a@example.jp")
+        assert "a@example.jp" not in handler.stream.getvalue()
+    finally:
+        logger.removeHandler(handler)

@@ -128,6 +128,7 @@ class Command(BaseCommand):
                 bureau=bureau,
                 label=label,
                 body=(TERMS_DIR / filename).read_text(encoding="utf-8"),
+                body_en=(TERMS_DIR / filename.replace(".ja.", ".en.")).read_text(encoding="utf-8"),
                 summary=summary,
                 summary_en=summary_en,
                 effective_from=effective,
