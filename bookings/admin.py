@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -251,6 +252,14 @@ class SlotAdmin(OfficeScopedAdmin):
         obj.pk = created.pk
         obj.office = created.office
         obj.ends_at = created.ends_at
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except BookingError as exc:
+            # Another slot won a race after the form's check (slot_create refused): say so.
+            self.message_user(request, exc.message, messages.ERROR)
+            return redirect(request.get_full_path())
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

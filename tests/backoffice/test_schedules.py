@@ -6,8 +6,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from bookings import admin as bookings_admin
 from bookings.calendar import TOKYO
-from bookings.errors import SlotHasReservation
+from bookings.errors import SlotHasReservation, SlotOverlap
 from bookings.models import OfficeClosedDay, ReservationStatus, Slot, SlotStatus, StaffProfile
 from bookings.services.slots import slot_block, slot_unblock, slots_fill_horizon, slots_generate
 from bookings.tasks import slots_fill_horizon_task
@@ -265,3 +266,19 @@ def test_the_week_view_marks_closed_days_and_ignores_bad_input(client, time_mach
     ]:
         assert client.get(url, bad).status_code == 200
     assert client.post(url).status_code == 405
+
+
+def test_a_slot_taken_between_the_check_and_the_save_is_a_message(client, monkeypatch):
+    counselor = CounselorFactory()
+    staff_login(client, make_user(COUNSELOR, office=counselor.office))
+
+    def raced(**kwargs):
+        raise SlotOverlap()
+
+    monkeypatch.setattr(bookings_admin, "slot_create", raced)
+    response = client.post(
+        reverse("admin:bookings_slot_add"),
+        {"counselor": counselor.pk, "starts_at_0": "2030-01-07", "starts_at_1": "10:00"},
+    )
+    assert response.status_code == 302
+    assert not Slot.objects.exists()
