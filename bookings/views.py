@@ -20,6 +20,7 @@ from consent.services import consent_record
 from jobseekers.models import Jobseeker
 from jobseekers.signin import (
     TOKEN_PATTERN,
+    EmailNotSent,
     SignInError,
     sign_in_redeem,
     sign_in_request_first_visit,
@@ -180,12 +181,21 @@ def _identify(request: HttpRequest, *, returning: bool) -> HttpResponse:
             number_rule = ratelimit.limit("identify_number")
             if ratelimit.limit_hit(number_rule, data["number"]):
                 return rate_limited(request, number_rule)
-            if returning:
-                sign_in_request_returning(
-                    number=data["number"], email=data["email"], language=page_language()
+            try:
+                if returning:
+                    sign_in_request_returning(
+                        number=data["number"], email=data["email"], language=page_language()
+                    )
+                else:
+                    sign_in_request_first_visit(language=page_language(), **data)
+            except EmailNotSent as error:
+                return render_page(
+                    request,
+                    template,
+                    {"form": form, "error": error.message},
+                    step="identify",
+                    status=503,
                 )
-            else:
-                sign_in_request_first_visit(language=page_language(), **data)
             request.session["journey_link_sent_to"] = data["email"]
             return redirect("bookings:link_sent")
     else:

@@ -61,6 +61,11 @@ class DetailsMismatch(SignInError):
     )
 
 
+class EmailNotSent(SignInError):
+    code = "email_not_sent"
+    message = _("We could not send the email just now. Please try again in a few minutes.")
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -77,7 +82,12 @@ def _send(*, template: str, to: str, language: str, context: dict) -> None:
         html = render_to_string(f"emails/{template}-body.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        message.send()
+    except Exception as exc:
+        # The provider is down or refused: say so on the page rather than answer with a 500.
+        logger.warning("sign-in email not sent template=%s error=%s", template, type(exc).__name__)
+        raise EmailNotSent() from exc
 
 
 def _link(token: str) -> str:

@@ -573,3 +573,16 @@ def test_no_input_gives_a_500(client, world, url):
         response = client.post(url, data)
         assert response.status_code < 500, (url, data)
     assert client.get(url.replace("/signout/", "/") + "?month=\x00&x=%ff").status_code < 500
+
+
+def test_a_mail_provider_failure_is_explained_not_a_500(client, world, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    response = client.post(
+        "/identify/returning/", {"number": world.jobseeker.number, "email": world.jobseeker.email}
+    )
+    assert response.status_code == 503
+    assert _title(response).startswith("エラー：")
+    assert "メールを送信できませんでした" in _main(response)
