@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("security.urls")),
     path("admin/", admin.site.urls),
     path("", include("consent.urls")),
     path("", include("bookings.urls")),

@@ -230,6 +230,10 @@ RATE_LIMITS = {
 
 # --- Security (issue 8; docs/security.md says which threat each setting answers) ---
 
+# Where to report a vulnerability (/.well-known/security.txt, RFC 9116): mailto: or https:
+# URIs, comma-separated. Unset: no security.txt.
+SECURITY_CONTACT = env.list("SECURITY_CONTACT", default=[])
+
 # Reverse proxies in front of the portal that append to X-Forwarded-For (0: none). The
 # lockout, the rate limits and the access log read the client address through this alone.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -87,3 +87,18 @@ def test_no_template_needs_unsafe_inline(template):
         if "src=" in tag or 'type="application/json"' in tag:
             continue
         assert "csp_nonce" in tag, f'{template}: {tag} needs nonce="{{{{ csp_nonce }}}}"'
+
+
+def test_security_txt_names_the_contact(client, settings):
+    settings.SECURITY_CONTACT = ["mailto:security@example.jp"]
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    assert "Contact: mailto:security@example.jp" in body
+    assert "Expires: " in body
+
+
+def test_no_security_txt_without_a_contact(client, settings):
+    settings.SECURITY_CONTACT = []
+    assert client.get("/.well-known/security.txt").status_code == 404
