@@ -5,12 +5,14 @@ right-to-left marks, very long strings: the answer is never a 5xx, and input the
 stores nothing (no jobseeker, no sign-in link, no email, no consent, no reservation).
 """
 
+import os
+from urllib.parse import urlsplit
+
 import pytest
 import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
-from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +26,10 @@ from tests.factories import ReservationFactory
 
 pytestmark = pytest.mark.django_db
 
+# CI runs the same examples every time (a red build is reproducible); elsewhere each run
+# explores new ones.
 FUZZ = settings(
+    derandomize=os.environ.get("CI") == "true",
     max_examples=25,
     deadline=None,
     database=None,
@@ -225,7 +230,8 @@ def test_the_language_switch(db, language, next_url):
     response = client.post("/i18n/setlang/", {"language": language, "next": next_url})
     assert response.status_code < 500
     if response.status_code == 302:
-        # Never to another site (an open redirect), whatever `next` says.
-        assert url_has_allowed_host_and_scheme(
-            response["Location"], allowed_hosts={"testserver"}
-        ), response["Location"]
+        # Never to another site (an open redirect), whatever `next` says: a path on this host.
+        location = response["Location"]
+        parts = urlsplit(location)
+        assert not parts.scheme and not parts.netloc, location
+        assert not location.startswith(("//", "/\\")), location
