@@ -72,6 +72,10 @@ class Row:
     goal: str
     ok: bool | None
 
+    def __post_init__(self) -> None:
+        # Printed as soon as measured: a run stopped half-way still says what it saw.
+        say(f"  {self.measure}: {self.value} (goal {self.goal}) {self.verdict}")
+
     @property
     def verdict(self) -> str:
         return {True: "ok", False: "MISSED", None: "-"}[self.ok]
@@ -287,7 +291,9 @@ def measure_bookings(port: int, rows: list[Row], world: targets.World) -> None:
     )
 
 
-def measure_race(port: int, rows: list[Row], world: targets.World) -> None:
+def measure_race(
+    port: int, rows: list[Row], world: targets.World, *, rounds: int, attempts: int
+) -> None:
     from django.db import connection
 
     began = time.perf_counter()
@@ -295,8 +301,8 @@ def measure_race(port: int, rows: list[Row], world: targets.World) -> None:
     five_xx = 0
     other = 0
     winners_db = 0
-    for attempts in targets.race_rounds(world, rounds=RACE_ROUNDS, attempts=RACE_ATTEMPTS):
-        responses = asyncio.run(race_round(port, attempts))
+    for plan in targets.race_rounds(world, rounds=rounds, attempts=attempts):
+        responses = asyncio.run(race_round(port, plan))
         wins = sum(1 for r in responses if targets.booked(r))
         five_xx += sum(1 for r in responses if r.status >= 500 or r.status == 0)
         other += sum(1 for r in responses if not targets.booked(r) and not targets.refused(r))
@@ -310,12 +316,12 @@ def measure_race(port: int, rows: list[Row], world: targets.World) -> None:
         winners_db = cursor.fetchone()[0]
     rows.append(
         Row(
-            f"{RACE_ATTEMPTS} concurrent attempts on one slot x {RACE_ROUNDS} rounds",
-            f"{rounds_ok}/{RACE_ROUNDS} rounds with exactly one success; "
+            f"{attempts} concurrent attempts on one slot x {rounds} rounds",
+            f"{rounds_ok}/{rounds} rounds with exactly one success; "
             f"{winners_db} reservations in the database; {five_xx} 5xx; {other} unexpected; "
-            f"{(time.perf_counter() - began) / RACE_ROUNDS:.1f} s a round",
+            f"{(time.perf_counter() - began) / rounds:.1f} s a round",
             "one per round, no 5xx",
-            rounds_ok == RACE_ROUNDS and winners_db == RACE_ROUNDS and five_xx == 0 and other == 0,
+            rounds_ok == rounds and winners_db == rounds and five_xx == 0 and other == 0,
         )
     )
 
@@ -365,6 +371,8 @@ def write_doc(rows: list[Row], info: dict[str, str]) -> None:
 
 
 def print_table(rows: list[Row]) -> None:
+    if not rows:
+        return
     width = max(len(r.measure) for r in rows)
     vwidth = max(len(r.value) for r in rows)
     say("")
@@ -384,6 +392,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
     parser.add_argument("--no-scale", action="store_true", help="skip the 10x query count")
     parser.add_argument("--no-write", action="store_true", help="do not update the doc")
+    parser.add_argument("--race-rounds", type=int, default=RACE_ROUNDS)
+    parser.add_argument("--race-attempts", type=int, default=RACE_ATTEMPTS)
     args = parser.parse_args()
 
     if loadgen.ensure_wrk() is None:
@@ -437,7 +447,7 @@ def main() -> int:
         say("booking submissions…")
         measure_bookings(port, rows, world)
         say("race on one slot…")
-        measure_race(port, rows, world)
+        measure_race(port, rows, world, rounds=args.race_rounds, attempts=args.race_attempts)
         rss = [rss_mb(pid) for pid in worker_pids(masters)]
     finally:
         stop_gunicorn(proc)

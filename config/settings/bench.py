@@ -38,3 +38,5 @@ CELERY_TASK_DEFAULT_QUEUE = "hwbench"
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The race answers 199 "just taken" (409) a round; Django would log each one.
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}  # noqa: F405
