@@ -10,7 +10,7 @@ import re
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -152,17 +152,9 @@ def start(request: HttpRequest) -> HttpResponse:
         {
             "offices": office_list_public(),
             "signed_in": _jobseeker(request) is not None,
-            "terms_url": _public_terms_url(),
+            "terms_url": reverse("consent:terms_index"),
         },
     )
-
-
-def _public_terms_url() -> str:
-    """The public terms page (issue 7's consent app) once it exists."""
-    try:
-        return reverse("consent:terms")
-    except NoReverseMatch:
-        return ""
 
 
 # 2. Identify

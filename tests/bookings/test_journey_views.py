@@ -61,6 +61,7 @@ def test_the_start_page_explains_the_service(client):
     assert response.status_code == 200
     body = response.content.decode()
     assert "無料" in body and office.phone in body and "10分" in body
+    assert '<a href="/terms/">' in body  # the full terms (Art 2(3)), from the start page itself
 
 
 @pytest.mark.django_db
