@@ -30,7 +30,7 @@ $(STAMP): requirements.lock requirements-dev.lock
 venv: $(STAMP)
 
 var:
-	@mkdir -p var/outbox var/celery/queue var/celery/processed var/cache
+	@mkdir -p var/outbox var/celery/queue var/celery/processed var/celery/control var/cache
 
 migrate: venv var
 	$(PY) manage.py migrate --noinput

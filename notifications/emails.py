@@ -23,6 +23,7 @@ from .ics import (
     event_details,
     event_title,
     google_calendar_url,
+    link_details,
     outlook_calendar_url,
     reservation_ics,
 )
@@ -85,9 +86,13 @@ def _context(notification: Notification, language: str) -> dict:
             calendar_text=calendar_text,
         )
         if notification.kind == NotificationKind.INVITATION:
+            short = {
+                "title": calendar_text["title"],
+                "details": link_details(reservation, language),
+            }
             context.update(
-                google_url=google_calendar_url(reservation, language=language, **calendar_text),
-                outlook_url=outlook_calendar_url(reservation, language=language, **calendar_text),
+                google_url=google_calendar_url(reservation, language=language, **short),
+                outlook_url=outlook_calendar_url(reservation, language=language, **short),
             )
     return context
 

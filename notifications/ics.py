@@ -51,6 +51,20 @@ def event_title(reservation, language: str) -> str:
         }
 
 
+def link_details(reservation, language: str) -> str:
+    """The short text an add-to-calendar link carries (a link stays a readable length)."""
+    office = reservation.office
+    with translation.override(language):
+        return "\n".join(
+            [
+                _("Meeting URL: %(url)s") % {"url": reservation.meeting_url or "-"},
+                _("Reference: %(reference)s") % {"reference": reservation.reference},
+                _("To cancel, or if you will be late, phone %(office)s: %(phone)s")
+                % {"office": _office_name(office, language), "phone": office.phone},
+            ]
+        )
+
+
 def event_details(reservation, language: str, *, page_url: str | None = None) -> str:
     """Plain text for the calendar entry: the meeting URL, the reference, the office's phone."""
     office = reservation.office
@@ -159,7 +173,7 @@ def google_calendar_url(
             "action": "TEMPLATE",
             "text": title or event_title(reservation, language),
             "dates": f"{_utc_stamp(reservation.starts_at)}/{_utc_stamp(reservation.ends_at)}",
-            "details": details or event_details(reservation, language),
+            "details": details or link_details(reservation, language),
             "location": reservation.meeting_url,
             "ctz": "Asia/Tokyo",
         }
@@ -185,7 +199,7 @@ def outlook_calendar_url(
             "subject": title or event_title(reservation, language),
             "startdt": reservation.starts_at.astimezone(TOKYO).isoformat(),
             "enddt": reservation.ends_at.astimezone(TOKYO).isoformat(),
-            "body": details or event_details(reservation, language),
+            "body": details or link_details(reservation, language),
             "location": reservation.meeting_url,
         }
     )

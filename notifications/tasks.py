@@ -26,7 +26,12 @@ SEND_OPTIONS = {
 def send_notification(self, notification_id: int) -> str:
     result = notification_send(notification_id=notification_id)
     if result.outcome == Outcome.RETRY and result.retry_in <= MAX_COUNTDOWN:
-        raise self.retry(countdown=result.retry_in)
+        if self.request.called_directly:
+            # Run inside another task (a `chunks` starmap): a Retry raised here would abandon
+            # the rest of the chunk, so the retry gets its own message instead.
+            enqueue_send(notification_id, countdown=result.retry_in)
+        else:
+            raise self.retry(countdown=result.retry_in)
     # A longer wait is held in the row (next_attempt_at); the sweep brings it back.
     return result.outcome.value
 
