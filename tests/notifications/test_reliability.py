@@ -7,6 +7,7 @@ base 0.2 s); the behaviour is the production one.
 """
 
 import datetime as dt
+import fcntl
 import threading
 from collections import Counter
 
@@ -33,13 +34,20 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(tra
 
 
 @pytest.fixture
-def broker():
-    client = redis_client()
-    client.flushdb()
-    saved = point_app_at_redis()
-    yield client
-    restore_app(saved)
-    client.flushdb()
+def broker(settings):
+    # One test at a time per checkout: its Redis database is flushed, and pytest-xdist would
+    # otherwise run two of these side by side on it.
+    settings.VAR_DIR.mkdir(exist_ok=True)
+    with open(settings.VAR_DIR / "redis-worker-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = redis_client()
+        client.flushdb()
+        saved = point_app_at_redis()
+        try:
+            yield client
+        finally:
+            restore_app(saved)
+            client.flushdb()
 
 
 @pytest.fixture
