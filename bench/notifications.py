@@ -13,7 +13,7 @@ Prints two figures:
 Uses a scratch PostgreSQL database (hwbook_bench_notifications, dropped at the end) and this
 checkout's Redis test database (flushed: do not run it beside this checkout's tests).
 
-    .venv/bin/python bench/notifications.py [--count 300] [--rate 5]
+    .venv/bin/python bench/notifications.py [--count 300] [--rate 5] [--concurrency 1]
 
 The latency figure is taken below the worker's capacity (5 invitations/s by default, far above
 a bureau's booking rate); above it, latency is the queue's length divided by the throughput.
@@ -117,7 +117,9 @@ def wait_until(predicate, timeout: float) -> bool:
     return predicate()
 
 
-def worker_figures(count: int, rate: float, mail_log: Path, work_dir: Path) -> None:
+def worker_figures(
+    count: int, rate: float, mail_log: Path, work_dir: Path, concurrency: int
+) -> None:
     from django.db import transaction
 
     from notifications.services.outbox import invitation_queue
@@ -126,7 +128,7 @@ def worker_figures(count: int, rate: float, mail_log: Path, work_dir: Path) -> N
     client = redis_client()
     client.flushdb()
     point_app_at_redis()
-    worker = Worker(mail_log=mail_log, log_dir=work_dir, concurrency=1).start()
+    worker = Worker(mail_log=mail_log, log_dir=work_dir, concurrency=concurrency).start()
     try:
         # 1. Latency: one invitation committed every 1/rate s.
         latency_set = make_reservations(count, dt.datetime(2027, 2, 1, 0, tzinfo=dt.UTC), "lat")
@@ -146,7 +148,7 @@ def worker_figures(count: int, rate: float, mail_log: Path, work_dir: Path) -> N
         p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
         print(
             f"commit -> provider acceptance ({count} invitations at {rate:g}/s, one worker, "
-            f"real Redis): p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"concurrency {concurrency}, real Redis): p50 {statistics.median(latencies) * 1000:.0f} ms, "
             f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
             f"{f', {missing} NOT SENT' if missing else ''}  (goal p95 <= 2000 ms)"
         )
@@ -163,7 +165,7 @@ def worker_figures(count: int, rate: float, mail_log: Path, work_dir: Path) -> N
         bulk = [accepted[r.jobseeker.email] for r in backlog if r.jobseeker.email in accepted]
         elapsed = max(bulk) - began
         print(
-            f"one worker process (concurrency 1) through Redis: {len(bulk)} invitations in "
+            f"one worker (concurrency {concurrency}) through Redis: {len(bulk)} invitations in "
             f"{elapsed:.2f} s = {len(bulk) / elapsed:.0f}/s  (goal >= 50/s)"
         )
     finally:
@@ -175,6 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--rate", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=1, help="worker pool processes")
     args = parser.parse_args()
 
     admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
@@ -194,7 +197,7 @@ def main() -> None:
             "(goal >= 50/s)"
         )
         mail_log.unlink(missing_ok=True)
-        worker_figures(args.count, args.rate, mail_log, work_dir)
+        worker_figures(args.count, args.rate, mail_log, work_dir, args.concurrency)
     finally:
         from django.db import connections
 
