@@ -18,6 +18,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from jobseekers.services import audit_record_views
+
 from .admin_dashboard import dashboard_view
 from .admin_phone import follow_up_view, phone_search_view, phone_view
 from .admin_schedule import schedule_view
@@ -374,6 +376,17 @@ class ReservationAdmin(OfficeScopedAdmin):
             for f in Reservation._meta.concrete_fields
             if f.name not in self.editable_fields and f.name not in self.exclude
         ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and original is not None and response.status_code == 200:
+            audit_record_views(
+                actor=request.user,
+                jobseeker_ids=[original.jobseeker_id],
+                target=f"reservation:{original.pk}",
+            )
+        return response
 
     def has_add_permission(self, request):
         # Bookings are made by the public journey or the follow-up page (rules in services).

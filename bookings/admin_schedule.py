@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from jobseekers.services import audit_record_views
 from notifications.models import NotificationStatus
 
 from .admin_scope import scoped_choices
@@ -57,6 +58,16 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
     start = day - dt.timedelta(days=day.weekday()) if days == 7 else day
     schedule = schedule_days(
         offices=offices_for_staff(user), start=start, days=days, counselor=counselor
+    )
+    audit_record_views(
+        actor=user,
+        jobseeker_ids=[
+            slot.booking.jobseeker_id
+            for entry in schedule
+            for slot in entry.slots
+            if slot.booking is not None
+        ],
+        target=f"schedule:{start.isoformat()}+{days}",
     )
     labels = dict(NotificationStatus.choices)
     for entry in schedule:

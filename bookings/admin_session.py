@@ -25,6 +25,7 @@ from jobseekers.policy import (
     jobseeker_suspend,
     jobseeker_unsuspend,
 )
+from jobseekers.services import audit_record_views
 
 from .calendar import format_jp_range
 from .errors import BookingError
@@ -119,6 +120,10 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
         except BookingError as exc:
             messages.error(request, exc.message)
         reservation.refresh_from_db()
+    else:
+        audit_record_views(
+            actor=request.user, jobseeker_ids=[reservation.jobseeker_id], target=f"session:{pk}"
+        )
     return TemplateResponse(
         request,
         "admin/bookings/reservation/session.html",
@@ -172,6 +177,8 @@ def jobseeker_refusal_view(request: HttpRequest, pk: int) -> HttpResponse:
         except BookingError as exc:
             messages.error(request, exc.message)
         jobseeker.refresh_from_db()
+    else:
+        audit_record_views(actor=request.user, jobseeker_ids=[jobseeker.pk], target=f"refusal:{pk}")
     return TemplateResponse(
         request,
         "admin/jobseekers/jobseeker/refusal.html",

@@ -48,6 +48,27 @@ def audit_record(
     )
 
 
+def audit_record_views(*, actor, jobseeker_ids, target: str, now: dt.datetime | None = None) -> int:
+    """One VIEW entry per jobseeker shown on a staff page (Art 9: who looked at whom, and when).
+
+    `target` names the page (e.g. `schedule:2026-12-01`), never personal data; one INSERT.
+    """
+    at = now or timezone.now()
+    entries = [
+        AuditEntry(
+            at=at,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=AuditAction.VIEW,
+            jobseeker_id=pk,
+            target=target[:100],
+            detail="admin",
+        )
+        for pk in sorted(set(jobseeker_ids))
+    ]
+    AuditEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
 def audit_record_reservations(
     *, action: str | AuditAction, reservation_ids: list[int], detail: str, now: dt.datetime
 ) -> int:

@@ -139,6 +139,7 @@ def test_staff_clear_the_review_flag_and_lift_a_suspension(staff_client, office)
     jobseeker.refresh_from_db()
     assert not jobseeker.suspended and not jobseeker.needs_review
     assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+        AuditAction.VIEW,  # opening the page (Art 9)
         AuditAction.UNSUSPEND,
         AuditAction.CLEAR_REVIEW,
     }
