@@ -326,7 +326,11 @@ def measure_race(
     )
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
 def count_queries(world: targets.World) -> dict[str, int]:
+    """SQL statements per public page; transaction control (BEGIN, COMMIT, savepoints) not counted."""
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -341,8 +345,23 @@ def count_queries(world: targets.World) -> dict[str, int]:
             response = client.get(page.path)
         if response.status_code != 200:
             raise RuntimeError(f"{page.label} answered {response.status_code}")
-        counts[page.label] = len(ctx.captured_queries)
+        statements = [
+            q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)
+        ]
+        counts[page.label] = len(statements)
+        if len(statements) > 6:
+            say(f"  {page.label}: " + " | ".join(_shape(sql) for sql in statements))
     return counts
+
+
+def _shape(sql: str) -> str:
+    """`SELECT … FROM "table"` / `UPDATE "table"`: what a statement touches, without values."""
+    words = sql.split()
+    verb = words[0]
+    table = next((w for w in words if w.startswith('"') and "." not in w), "")
+    if verb == "SELECT" and "FROM" in words:
+        table = words[words.index("FROM") + 1]
+    return f"{verb} {table}".strip()
 
 
 def write_doc(rows: list[Row], info: dict[str, str]) -> None:
