@@ -189,6 +189,8 @@ def _identify(request: HttpRequest, *, returning: bool) -> HttpResponse:
                     status=503,
                 )
             request.session["journey_link_sent_to"] = data["email"]
+            # The typed address lives no longer than the journey, not the cookie's two weeks.
+            request.session.set_expiry(JOURNEY_IDLE_SECONDS)
             return redirect("bookings:link_sent")
     else:
         form = form_class()

@@ -152,6 +152,13 @@ def test_a_made_up_link_is_refused_without_a_500(client, world, token):
     assert client.post(f"/signin/{token}/").status_code in {404, 410}
 
 
+def test_the_typed_email_is_kept_no_longer_than_the_journey(client, world):
+    client.post(
+        "/identify/returning/", {"number": world.jobseeker.number, "email": world.jobseeker.email}
+    )
+    assert client.session.get_expiry_age() <= 60 * 60
+
+
 def test_the_answer_never_tells_whether_a_number_is_known(client, world):
     known = client.post(
         "/identify/returning/", {"number": world.jobseeker.number, "email": world.jobseeker.email}
