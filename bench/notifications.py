@@ -113,7 +113,7 @@ def wait_until(predicate, timeout: float) -> bool:
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.05)
+        time.sleep(0.2)
     return predicate()
 
 
