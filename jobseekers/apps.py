@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class JobseekersConfig(AppConfig):
     name = "jobseekers"
+    verbose_name = _("Jobseekers")
 
     def ready(self) -> None:
         from celery import signals as celery_signals

@@ -1,5 +1,6 @@
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from .forms import StaffLoginForm
@@ -10,6 +11,9 @@ class StaffAdminSite(OTPAdminSite):
 
     login_form: type[AdminAuthenticationForm] = StaffLoginForm
     login_template = "security/login.html"
+    site_header = _("Hello Work online consultation: staff")
+    site_title = _("Online consultation admin")
+    index_title = _("Daily work and settings")
 
 
 def object_not_found(self, request, opts, object_id):

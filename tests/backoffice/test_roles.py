@@ -26,3 +26,17 @@ def test_an_existing_group_is_left_as_the_administrator_set_it():
     counselor.permissions.clear()
     assert staff_groups_ensure() == []
     assert counselor.permissions.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_admin_speaks_japanese_in_its_header_and_section_names(client):
+    from tests.backoffice.conftest import BUREAU_ADMIN, make_user
+    from tests.factories import OfficeFactory
+    from tests.helpers import staff_login
+
+    staff_login(client, make_user(BUREAU_ADMIN, office=OfficeFactory()))
+    body = client.get("/admin/").content.decode()
+    assert "ハローワーク オンライン職業相談（職員用）" in body
+    assert "Django" not in body.split("<body", 1)[1].split("<main", 1)[0]
+    for section in ["予約と日程", "利用規約と同意", "求職者", "通知"]:
+        assert section in body
