@@ -168,9 +168,19 @@ def free_times_of_day(*, jobseeker, day: dt.date, now: dt.datetime) -> list[Slot
 def free_times_nearest(
     *, jobseeker, around: dt.datetime, now: dt.datetime, limit: int = 5
 ) -> list[Slot]:
-    """The free times closest to `around` (offered when the chosen time was just taken)."""
-    until = horizon_end(office=jobseeker.office, now=now) + dt.timedelta(days=1)
-    slots = _one_per_time(_free_slots(jobseeker=jobseeker, now=now, since=now, until=until))
+    """The free times closest to `around` (offered when the chosen time was just taken).
+
+    Looked for in a window around `around` that widens (a day, a week, then up to the horizon):
+    once a window holds `limit` times, no time outside it can be nearer, so the answer is the
+    same as over the whole horizon without loading four weeks of slots for every refusal.
+    """
+    horizon = horizon_end(office=jobseeker.office, now=now) + dt.timedelta(days=1)
+    for reach in (dt.timedelta(days=1), dt.timedelta(days=7), None):
+        since = now if reach is None else max(now, around - reach)
+        until = horizon if reach is None else min(horizon, around + reach)
+        slots = _one_per_time(_free_slots(jobseeker=jobseeker, now=now, since=since, until=until))
+        if len(slots) >= limit:
+            break
     slots.sort(key=lambda s: (abs((s.starts_at - around).total_seconds()), s.starts_at))
     return sorted(slots[:limit], key=lambda s: s.starts_at)
 
