@@ -246,6 +246,16 @@ def reservation_access_token(reservation: Reservation) -> str:
     return reservation_token(reference=reservation.reference, nonce=reservation.access_nonce)
 
 
+def reservation_locked(reservation: Reservation | int) -> Reservation:
+    """The reservation's row locked to the end of the transaction, with jobseeker and office."""
+    pk = reservation if isinstance(reservation, int) else reservation.pk
+    return (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("jobseeker", "office")
+        .get(pk=pk)
+    )
+
+
 def reservation_cancel(
     *,
     reservation: Reservation | int,
@@ -262,13 +272,8 @@ def reservation_cancel(
     The slot reopens because the partial unique index only counts reservations not cancelled.
     """
     now = now or timezone.now()
-    pk = reservation if isinstance(reservation, int) else reservation.pk
     with transaction.atomic():
-        reservation = (
-            Reservation.objects.select_for_update(of=("self",))
-            .select_related("jobseeker", "office")
-            .get(pk=pk)
-        )
+        reservation = reservation_locked(reservation)
         if reservation.status != ReservationStatus.CONFIRMED or reservation.starts_at <= now:
             raise InvalidTransition()
         reservation.status = ReservationStatus.CANCELLED
@@ -309,13 +314,8 @@ def reservation_late_notice(
     recorded here is never overtaken by the sweep. A second call updates the notice.
     """
     now = now or timezone.now()
-    pk = reservation if isinstance(reservation, int) else reservation.pk
     with transaction.atomic():
-        reservation = (
-            Reservation.objects.select_for_update(of=("self",))
-            .select_related("jobseeker", "office")
-            .get(pk=pk)
-        )
+        reservation = reservation_locked(reservation)
         if reservation.status != ReservationStatus.CONFIRMED or reservation.ends_at <= now:
             raise InvalidTransition()
         reservation.late_notice_at = called_at or now

@@ -14,20 +14,12 @@ from notifications.services.outbox import no_show_queue_many
 from ..errors import InvalidTransition, ReasonRequired
 from ..models import NO_SHOW_AFTER, Reservation, ReservationStatus
 from ..sql import id_in
+from .reservations import reservation_locked
 
 # Rows claimed per transaction: large enough that a backlog of 10,000 is swept in about a
 # second (bench/noshow_sweep.py: fewer commits), small enough that a second sweeper waits on at
 # most this many row locks, for about half a second.
 SWEEP_BATCH = 5000
-
-
-def _locked(reservation: Reservation | int) -> Reservation:
-    pk = reservation if isinstance(reservation, int) else reservation.pk
-    return (
-        Reservation.objects.select_for_update(of=("self",))
-        .select_related("jobseeker", "office")
-        .get(pk=pk)
-    )
 
 
 def session_start(
@@ -36,7 +28,7 @@ def session_start(
     """The counselor starts the consultation; from now on it cannot become a no-show."""
     now = now or timezone.now()
     with transaction.atomic():
-        reservation = _locked(reservation)
+        reservation = reservation_locked(reservation)
         # Locked, so the sweep cannot claim it between this check and the save (Art 6(5)).
         if reservation.status != ReservationStatus.CONFIRMED:
             raise InvalidTransition()
@@ -63,7 +55,7 @@ def session_end(
     """The consultation ended normally, with an optional short outcome."""
     now = now or timezone.now()
     with transaction.atomic():
-        reservation = _locked(reservation)
+        reservation = reservation_locked(reservation)
         if reservation.status != ReservationStatus.IN_SESSION:
             raise InvalidTransition()
         reservation.status = ReservationStatus.COMPLETED
@@ -94,7 +86,7 @@ def session_end_early(
     if not reason:
         raise ReasonRequired()
     with transaction.atomic():
-        reservation = _locked(reservation)
+        reservation = reservation_locked(reservation)
         if reservation.status != ReservationStatus.IN_SESSION:
             raise InvalidTransition()
         reservation.status = ReservationStatus.ENDED_EARLY
