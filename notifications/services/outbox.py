@@ -58,15 +58,22 @@ def notification_queue(**kwargs) -> Notification:
     return notification_queue_once(**kwargs)[0]
 
 
+def _about(reservation) -> dict:
+    """What every notice about a reservation carries: its jobseeker's address and language, its version."""
+    return {
+        "recipient": reservation.jobseeker.email,
+        "language": reservation.jobseeker.preferred_language,
+        "reservation": reservation,
+        "jobseeker": reservation.jobseeker,
+        "sequence": reservation.sequence,
+    }
+
+
 def invitation_queue(*, reservation, now: dt.datetime | None = None) -> Notification:
     """The invitation (招待メール) for the reservation's current version (Art 6(3))."""
     return notification_queue(
         kind=NotificationKind.INVITATION,
-        recipient=reservation.jobseeker.email,
-        language=reservation.jobseeker.preferred_language,
-        reservation=reservation,
-        jobseeker=reservation.jobseeker,
-        sequence=reservation.sequence,
+        **_about(reservation),
         idempotency_key=f"invitation:{reservation.pk}:{reservation.sequence}",
         now=now,
     )
@@ -76,11 +83,7 @@ def reminder_queue(*, reservation, now: dt.datetime | None = None) -> tuple[Noti
     """The day-before reminder; one per reservation, however many sweeps run."""
     return notification_queue_once(
         kind=NotificationKind.REMINDER,
-        recipient=reservation.jobseeker.email,
-        language=reservation.jobseeker.preferred_language,
-        reservation=reservation,
-        jobseeker=reservation.jobseeker,
-        sequence=reservation.sequence,
+        **_about(reservation),
         idempotency_key=f"reminder:{reservation.pk}",
         now=now,
     )
@@ -89,11 +92,7 @@ def reminder_queue(*, reservation, now: dt.datetime | None = None) -> tuple[Noti
 def cancellation_queue(*, reservation, now: dt.datetime | None = None) -> Notification:
     return notification_queue(
         kind=NotificationKind.CANCELLATION,
-        recipient=reservation.jobseeker.email,
-        language=reservation.jobseeker.preferred_language,
-        reservation=reservation,
-        jobseeker=reservation.jobseeker,
-        sequence=reservation.sequence,
+        **_about(reservation),
         idempotency_key=f"cancellation:{reservation.pk}:{reservation.sequence}",
         now=now,
     )
@@ -103,11 +102,7 @@ def no_show_queue(*, reservation, now: dt.datetime | None = None) -> Notificatio
     """The notice that a reservation became a no-show (Art 6(5)); one per reservation."""
     return notification_queue(
         kind=NotificationKind.NO_SHOW,
-        recipient=reservation.jobseeker.email,
-        language=reservation.jobseeker.preferred_language,
-        reservation=reservation,
-        jobseeker=reservation.jobseeker,
-        sequence=reservation.sequence,
+        **_about(reservation),
         idempotency_key=f"no_show:{reservation.pk}",
         now=now,
     )
