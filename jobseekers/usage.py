@@ -37,6 +37,9 @@ SECRET_SEGMENT_RE = re.compile(
 MAX_PATH = 500
 
 
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clean_path(path: str, query: str = "", kwargs: dict | None = None) -> str:
     """The path as recorded: no link tokens, no query secrets, no number or email typed in it."""
     for name, value in (kwargs or {}).items():
@@ -107,6 +110,10 @@ def classify_user_agent(user_agent: str) -> tuple[str, str, str]:
     return device, _first(_OS, ua, "Other"), _first(_BROWSERS, ua, "Other")
 
 
+def _printable(text: str) -> str:
+    return CONTROL_RE.sub("\ufffd", text)
+
+
 def usage_record_write(
     *,
     method: str,
@@ -117,7 +124,12 @@ def usage_record_write(
     jobseeker_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> UsageRecord:
-    """Record one public-page request; `path` must already be cleaned (`clean_path`)."""
+    """Record one public-page request; `path` must already be cleaned (`clean_path`).
+
+    Control characters (a NUL in a typed URL or header, which PostgreSQL text refuses) are
+    replaced, so whatever a client sends is recorded rather than lost.
+    """
+    path, user_agent = _printable(path), _printable(user_agent)
     device, os_family, browser = classify_user_agent(user_agent)
     return UsageRecord.objects.create(
         at=now or timezone.now(),

@@ -291,3 +291,13 @@ def test_figures_count_without_identifying_anyone():
     devices = {f.label: f.shown for f in figures.devices}
     assert devices == {"mobile": "4", "desktop": "< 3"}
     assert [(f.label, f.count) for f in figures.bookings_per_channel] == [("Web", 1)]
+
+
+@pytest.mark.django_db
+def test_a_nul_in_the_path_or_user_agent_is_recorded_and_breaks_nothing(client):
+    # PostgreSQL text refuses NUL bytes; hypothesis found a reservation link with one.
+    response = client.get("/r/ab%00cd/", HTTP_USER_AGENT="Mozilla\x00/5.0")
+    assert response.status_code == 404
+    record = UsageRecord.objects.get()
+    assert "\x00" not in record.path + record.user_agent
+    assert UsageRecord.objects.count() == 1  # the connection is still usable afterwards
