@@ -40,8 +40,8 @@ if EMAIL_PROVIDER not in _PROVIDERS:
         f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not one of: {', '.join(sorted(_PROVIDERS))}."
     )
 MAILERS = {"default": {"BACKEND": _PROVIDERS[EMAIL_PROVIDER]}}
-# Each provider's credentials are required when it is chosen (Amazon SES reads the usual AWS
-# variables or the instance role through boto3).
+# Each provider's credentials are required when it is chosen (Amazon SES has none of its own:
+# boto3 reads the usual AWS variables or the instance role).
 _PROVIDER_SECRETS = {
     "postmark": ["POSTMARK_SERVER_TOKEN"],
     "sendgrid": ["SENDGRID_API_KEY"],
@@ -50,12 +50,6 @@ _PROVIDER_SECRETS = {
 }
 ANYMAIL = {name: _require(name) for name in _PROVIDER_SECRETS.get(EMAIL_PROVIDER, [])}
 if EMAIL_PROVIDER == "amazon_ses":
-    try:
-        import boto3  # noqa: F401
-    except ImportError as exc:
-        raise ImproperlyConfigured(
-            "EMAIL_PROVIDER=amazon_ses needs boto3: pip install 'django-anymail[amazon-ses]'."
-        ) from exc
     ANYMAIL["AMAZON_SES_CLIENT_PARAMS"] = {
         "region_name": env.str("AWS_SES_REGION", default="ap-northeast-1")
     }

@@ -75,12 +75,38 @@ def notification_claim(*, notification_id: int, now: dt.datetime) -> bool:
     )
 
 
+# AWS error codes that mean "later" whatever their HTTP status (SES answers Throttling with 400).
+AWS_TEMPORARY_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "ServiceUnavailable",
+        "InternalFailure",
+    }
+)
+
+
+def _api_status(exc: AnymailAPIError) -> tuple[int | None, str]:
+    """The HTTP status and, for AWS, the error code of a provider's refusal."""
+    response = exc.response
+    if exc.status_code is None and isinstance(response, dict):
+        # Amazon SES: anymail passes botocore's parsed ClientError response and no status.
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return status, response.get("Error", {}).get("Code", "")
+    return exc.status_code, ""
+
+
 def _is_temporary(exc: Exception) -> bool:
     """Provider errors worth retrying: 5xx, 429, timeouts, dropped connections, SMTP 4xx."""
     if isinstance(exc, AnymailRecipientsRefused | AnymailInvalidAddress):
         return False
     if isinstance(exc, AnymailAPIError):
-        status = exc.status_code
+        status, code = _api_status(exc)
+        if code in AWS_TEMPORARY_CODES:
+            return True
         return status is None or status == 429 or status >= 500
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(400 <= code < 500 for code, _msg in exc.recipients.values())

@@ -1,5 +1,6 @@
 """Production settings refuse to start without what they need, naming the missing variable."""
 
+import json
 import os
 import subprocess
 import sys
@@ -18,11 +19,16 @@ COMPLETE = {
 }
 
 
-def _load(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in COMPLETE}
-    clean.update(env, DJANGO_SETTINGS_MODULE="config.settings.production")
+# No AWS configuration of the machine running the tests leaks into them.
+NO_AWS = {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+
+def _load(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in COMPLETE and not k.startswith("AWS_")}
+    clean.update(NO_AWS, **env, DJANGO_SETTINGS_MODULE="config.settings.production")
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-"],
+        input=f"import django; django.setup()\n{code}",
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -49,3 +55,33 @@ def test_an_unknown_email_provider_is_refused():
     result = _load({**COMPLETE, "EMAIL_PROVIDER": "carrier-pigeon"})
     assert result.returncode != 0
     assert "EMAIL_PROVIDER" in result.stderr
+
+
+SES = {
+    **{k: v for k, v in COMPLETE.items() if k != "POSTMARK_SERVER_TOKEN"},
+    "EMAIL_PROVIDER": "amazon_ses",
+}
+# The mailer the portal sends through, opened as a worker opens it (boto3 makes its client).
+SHOW_MAILER = """
+import json
+from django.core.mail import mailers
+mailer = mailers.default
+mailer.open()
+print(json.dumps([type(mailer).__module__ + "." + type(mailer).__name__,
+                  mailer.client.meta.service_model.service_name,
+                  mailer.client.meta.region_name]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"), [(None, "ap-northeast-1"), ("ap-northeast-3", "ap-northeast-3")]
+)
+def test_amazon_ses_loads_with_its_region_and_no_secret_of_its_own(region, expected):
+    env = SES if region is None else {**SES, "AWS_SES_REGION": region}
+    result = _load(env, SHOW_MAILER)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        "anymail.backends.amazon_ses.EmailBackend",
+        "sesv2",
+        expected,
+    ]

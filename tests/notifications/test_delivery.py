@@ -1,8 +1,11 @@
 """Sending one outbox row: content, idempotence, temporary and permanent provider errors."""
 
 import datetime as dt
+import os
 
+import boto3
 import pytest
+from botocore.stub import ANY, Stubber
 from django.core import mail
 from icalendar import Calendar
 
@@ -285,3 +288,113 @@ def test_a_malformed_address_never_reaches_the_provider(mail_log, address):
     assert notification.last_error == "The email address is not valid."
     assert mail.outbox == []
     assert mail_log() == []
+
+
+SES_MESSAGE_ID = "010601937d4b1c2e-3f9a8b7c-6d5e-4f3a-9b2c-1d0e9f8a7b6c-000000"
+
+
+@pytest.fixture
+def ses(settings, monkeypatch):
+    """anymail's real Amazon SES backend; only boto3's sesv2 client is stubbed (botocore Stubber).
+
+    Yields the Stubber to queue SES's answers on, and the list of what anymail asked boto3 for.
+    """
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.amazon_ses.EmailBackend"}}
+    settings.ANYMAIL = {
+        **settings.ANYMAIL,
+        "AMAZON_SES_CLIENT_PARAMS": {"region_name": "ap-northeast-1"},
+    }
+    client = boto3.session.Session().client("sesv2", region_name="ap-northeast-1")
+    requested = []
+
+    def stubbed_client(session, service_name, **kwargs):
+        requested.append((service_name, kwargs.get("region_name")))
+        return client
+
+    monkeypatch.setattr(boto3.session.Session, "client", stubbed_client)
+    with Stubber(client) as stubber:
+        yield stubber, client, requested
+        stubber.assert_no_pending_responses()
+
+
+def test_an_invitation_goes_out_through_amazon_ses(ses):
+    stubber, client, requested = ses
+    notification = _invite(_reservation(email="hanako@example.jp"))
+    raw = []
+    client.meta.events.register(
+        "before-parameter-build.sesv2.SendEmail",
+        lambda params, **kwargs: raw.append(params["Content"]["Raw"]["Data"]),
+    )
+    stubber.add_response(
+        "send_email",
+        {"MessageId": SES_MESSAGE_ID},
+        expected_params={
+            "Destination": {"ToAddresses": ["hanako@example.jp"]},
+            "Content": {"Raw": {"Data": ANY}},
+        },
+    )
+
+    result = notification_send(notification_id=notification.pk, now=NOW)
+
+    assert result.outcome == Outcome.SENT
+    assert requested == [("sesv2", "ap-northeast-1")]
+    (mime,) = raw
+    assert b"To: hanako@example.jp" in mime
+    assert f"Message-ID: <notification-{notification.pk}-".encode() in mime
+    assert b"invitation.ics" in mime
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.provider_message_id == SES_MESSAGE_ID
+    assert notification.sent_at is not None
+
+
+@pytest.mark.parametrize(
+    ("code", "http_status"),
+    [("InternalFailure", 500), ("TooManyRequestsException", 429), ("Throttling", 400)],
+)
+def test_a_busy_or_failing_amazon_ses_is_retried(ses, code, http_status):
+    stubber, _client, _requested = ses
+    notification = _invite(_reservation(email="hanako@example.jp"))
+    stubber.add_client_error("send_email", service_error_code=code, http_status_code=http_status)
+    stubber.add_response("send_email", {"MessageId": SES_MESSAGE_ID})
+
+    first = notification_send(notification_id=notification.pk, now=NOW)
+
+    assert first.outcome == Outcome.RETRY
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.QUEUED
+    assert notification.next_attempt_at is not None
+    assert code in notification.last_error
+    assert notification_send(notification_id=notification.pk, now=NOW).outcome == Outcome.SENT
+    notification.refresh_from_db()
+    assert notification.provider_message_id == SES_MESSAGE_ID
+
+
+def test_a_message_amazon_ses_rejects_fails_at_once_without_blaming_the_address(ses):
+    stubber, _client, _requested = ses
+    reservation = _reservation(email="hanako@example.jp")
+    notification = _invite(reservation)
+    stubber.add_client_error(
+        "send_email",
+        service_error_code="MessageRejected",
+        service_message="Email address is not verified.",
+        http_status_code=400,
+    )
+
+    result = notification_send(notification_id=notification.pk, now=NOW)
+
+    assert result.outcome == Outcome.FAILED
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.FAILED
+    assert notification.attempts == 1
+    assert "MessageRejected" in notification.last_error
+    assert notification.failed_at is not None
+    # A rejected message (unverified sender, sandbox, content) says nothing about the address.
+    reservation.jobseeker.refresh_from_db()
+    assert reservation.jobseeker.email_problem == ""
