@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
@@ -112,11 +113,15 @@ def bookable_offices(*, jobseeker) -> QuerySet[Office]:
     return Office.objects.filter(pk=office.pk)
 
 
-def _free_slots(*, jobseeker, now: dt.datetime, since: dt.datetime, until: dt.datetime):
-    """Open slots nobody holds, between since and until, that the web journey may book now.
+def _free_times(*, jobseeker, now: dt.datetime, since: dt.datetime, until: dt.datetime):
+    """Free times between since and until that the web journey may book now: one open slot
+    nobody holds per office and start (the jobseeker chooses a time, not a counselor; the one
+    with the lowest id stands for the others), in order of start and office code.
 
     The same rules as `reservation_create` (which checks them again under the lock): after now,
-    before the office's cut-off (Art 6(1)), within its horizon.
+    before the office's cut-off (Art 6(1)), within its horizon. On PostgreSQL `DISTINCT ON`
+    keeps one row per time in the database, so a day reads 15 rows however many counselors
+    an office has; elsewhere (SQLite in development) the same is done here.
     """
     taken = Reservation.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES)
     slots = (
@@ -127,12 +132,19 @@ def _free_slots(*, jobseeker, now: dt.datetime, since: dt.datetime, until: dt.da
             starts_at__lt=until,
         )
         .exclude(Exists(taken))
-        .select_related("office", "counselor")
-        .order_by("starts_at", "office__code", "pk")
+        .select_related("office")
+        .only("pk", "starts_at", "office_id", "office")
     )
+    if connection.features.can_distinct_on_fields:
+        candidates = list(
+            slots.order_by("starts_at", "office_id", "pk").distinct("starts_at", "office_id")
+        )
+    else:
+        candidates = _one_per_time(list(slots.order_by("starts_at", "office_id", "pk")))
+    candidates.sort(key=lambda slot: (slot.starts_at, slot.office.code))
     horizons: dict[int, dt.datetime] = {}
     free = []
-    for slot in slots:
+    for slot in candidates:
         if now >= slot_deadline(slot=slot, office=slot.office):
             continue
         if slot.office_id not in horizons:
@@ -144,7 +156,7 @@ def _free_slots(*, jobseeker, now: dt.datetime, since: dt.datetime, until: dt.da
 
 
 def _one_per_time(slots: list[Slot]) -> list[Slot]:
-    """Several counselors may be free at one time: the jobseeker chooses a time, not a person."""
+    """The first slot of each (office, start) of a list ordered by start, office and id."""
     seen: set[tuple[int, dt.datetime]] = set()
     result = []
     for slot in slots:
@@ -162,7 +174,7 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def free_times_of_day(*, jobseeker, day: dt.date, now: dt.datetime) -> list[Slot]:
     since, until = _day_bounds(day)
-    return _one_per_time(_free_slots(jobseeker=jobseeker, now=now, since=since, until=until))
+    return _free_times(jobseeker=jobseeker, now=now, since=since, until=until)
 
 
 def free_times_nearest(
@@ -178,7 +190,7 @@ def free_times_nearest(
     for reach in (dt.timedelta(days=1), dt.timedelta(days=7), None):
         since = now if reach is None else max(now, around - reach)
         until = horizon if reach is None else min(horizon, around + reach)
-        slots = _one_per_time(_free_slots(jobseeker=jobseeker, now=now, since=since, until=until))
+        slots = _free_times(jobseeker=jobseeker, now=now, since=since, until=until)
         if len(slots) >= limit:
             break
     slots.sort(key=lambda s: (abs((s.starts_at - around).total_seconds()), s.starts_at))
@@ -235,7 +247,7 @@ def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMo
     since, _unused = _day_bounds(month)
     until, _unused = _day_bounds(end_month)
     counts: dict[dt.date, int] = {}
-    for slot in _one_per_time(_free_slots(jobseeker=jobseeker, now=now, since=since, until=until)):
+    for slot in _free_times(jobseeker=jobseeker, now=now, since=since, until=until):
         day = slot.starts_at.astimezone(TOKYO).date()
         counts[day] = counts.get(day, 0) + 1
     closed = set(office.closed_days.filter(date__range=(start, end)).values_list("date", flat=True))

@@ -7,6 +7,7 @@ unguessable link. The journey's state sits in the session; the services check it
 
 import datetime as dt
 import re
+import time
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -73,6 +74,10 @@ SESSION_DETAILS = "journey_details"
 JOURNEY_KEYS = [SESSION_CHECKLIST, SESSION_SLOT, SESSION_DETAILS]
 # A signed-in journey lasts an hour without activity.
 JOURNEY_IDLE_SECONDS = 60 * 60
+# The idle deadline is pushed back at most this often, so that a page view does not rewrite the
+# session row each time: a journey ends after 55 to 60 minutes without activity.
+JOURNEY_TOUCH_SECONDS = 5 * 60
+SESSION_TOUCHED = "journey_touched"
 
 GATE_ERRORS = (
     JobseekerSuspended,
@@ -94,6 +99,14 @@ def _jobseeker(request: HttpRequest) -> Jobseeker | None:
     )
 
 
+def journey_keep_alive(request: HttpRequest) -> None:
+    """Push the journey's idle deadline back; writes the session only every few minutes."""
+    now = int(time.time())
+    if now - request.session.get(SESSION_TOUCHED, 0) >= JOURNEY_TOUCH_SECONDS:
+        request.session[SESSION_TOUCHED] = now
+        request.session.set_expiry(JOURNEY_IDLE_SECONDS)
+
+
 def _journey(view):
     """The journey's pages need a signed-in jobseeker; otherwise back to identification."""
 
@@ -101,7 +114,7 @@ def _journey(view):
         jobseeker = _jobseeker(request)
         if jobseeker is None:
             return redirect("bookings:identify")
-        request.session.set_expiry(JOURNEY_IDLE_SECONDS)
+        journey_keep_alive(request)
         return view(request, jobseeker, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
@@ -240,7 +253,8 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     for key in [*JOURNEY_KEYS, "journey_link_sent_to"]:
         request.session.pop(key, None)
     request.session[SESSION_JOBSEEKER] = jobseeker.pk
-    request.session.set_expiry(JOURNEY_IDLE_SECONDS)
+    request.session.pop(SESSION_TOUCHED, None)
+    journey_keep_alive(request)
     translation.activate(jobseeker.preferred_language)
     return redirect("bookings:journey")
 

@@ -594,3 +594,32 @@ def test_a_mail_provider_failure_is_explained_not_a_500(client, world, monkeypat
     assert response.status_code == 503
     assert _title(response).startswith("エラー：")
     assert "メールを送信できませんでした" in _main(response)
+
+
+def test_a_page_view_writes_the_session_at_most_every_five_minutes_and_idle_ends_the_journey(
+    client, world
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in_client(client, world.jobseeker)
+
+    def session_writes(at) -> int:
+        with time_machine.travel(at, tick=False), CaptureQueriesContext(connection) as ctx:
+            assert client.get("/book/date/").status_code == 200
+        return sum(
+            q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+            for q in ctx.captured_queries
+        )
+
+    assert session_writes(NOW) == 1  # the first page pushes the deadline back
+    assert session_writes(NOW + dt.timedelta(minutes=4)) == 0
+    assert session_writes(NOW + dt.timedelta(minutes=5)) == 1
+    # Active every few minutes: still signed in well past the first hour.
+    for minutes in (30, 58, 85):
+        assert session_writes(NOW + dt.timedelta(minutes=minutes)) == 1
+    # An hour without activity since the last write: the journey is over.
+    with time_machine.travel(NOW + dt.timedelta(minutes=85 + 61), tick=False):
+        response = client.get("/book/date/")
+    assert response.status_code == 302
+    assert response["Location"] == "/identify/"
