@@ -94,7 +94,11 @@ def main() -> None:
         calls = [make() for _ in range(args.n)] if label == "booking" else [call] * args.n
         with CaptureQueriesContext(connection) as ctx:
             calls[0]()
-        statements = [q for q in ctx.captured_queries if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))]
+        statements = [
+            q
+            for q in ctx.captured_queries
+            if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+        ]
         profiler = cProfile.Profile() if args.profile == label else None
         began, wall = time.process_time(), time.perf_counter()
         if profiler:
