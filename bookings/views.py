@@ -506,9 +506,11 @@ def details(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
 @_journey
 def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
     now = timezone.now()
-    step_url = _next_step(request, jobseeker, now)
-    if step_url != reverse("bookings:check") and request.method != "POST":
-        return redirect(step_url)
+    if request.method != "POST":
+        # A POST is checked by reservation_create itself, under its locks.
+        step_url = _next_step(request, jobseeker, now)
+        if step_url != reverse("bookings:check"):
+            return redirect(step_url)
     chosen = request.session.get(SESSION_SLOT)
     details_data = request.session.get(SESSION_DETAILS) or {}
     error = None

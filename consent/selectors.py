@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from bookings.calendar import tokyo_date
 from jobseekers.models import EmailProblem, Jobseeker
@@ -58,14 +58,32 @@ def consent_latest(*, jobseeker_id: int) -> Consent | None:
     )
 
 
+def terms_in_force_and_consent(
+    *, jobseeker_id: int, bureau_id: int, now: dt.datetime
+) -> tuple[TermsVersion | None, bool]:
+    """The version in force and whether the jobseeker agreed to it (and to the video app's
+    terms), in one query."""
+    agreed = Consent.objects.filter(
+        jobseeker_id=jobseeker_id, terms_version=OuterRef("pk"), video_app_terms_accepted=True
+    )
+    version = (
+        terms_published(bureau_id=bureau_id)
+        .filter(effective_from__lte=now)
+        .annotate(agreed=Exists(agreed))
+        .order_by("-effective_from")
+        .first()
+    )
+    if version is None:
+        return None, False
+    return version, version.agreed
+
+
 def consent_is_current(*, jobseeker_id: int, bureau_id: int, now: dt.datetime) -> bool:
     """True when the jobseeker agreed to the version in force (and to the video app's terms)."""
-    version = terms_in_force(bureau_id=bureau_id, now=now)
-    if version is None:
-        return False
-    return Consent.objects.filter(
-        jobseeker_id=jobseeker_id, terms_version=version, video_app_terms_accepted=True
-    ).exists()
+    _version, agreed = terms_in_force_and_consent(
+        jobseeker_id=jobseeker_id, bureau_id=bureau_id, now=now
+    )
+    return agreed
 
 
 def consent_required(*, jobseeker: Jobseeker, now: dt.datetime) -> TermsVersion | None:

@@ -90,12 +90,24 @@ def audit_record_reservations(
         return cursor.rowcount
 
 
+TOUCH_RESOLUTION = dt.timedelta(hours=1)
+
+
 def jobseeker_touch(*, jobseeker: Jobseeker, today: dt.date, now: dt.datetime) -> None:
-    """Record activity and extend the registration by use (Art 2(1))."""
+    """Record activity and extend the registration by use (Art 2(1)).
+
+    The activity time feeds the retention rule (years without activity), so a touch within
+    the hour of the recorded one changes nothing and writes nothing.
+    """
     new_end = registration_end_for(today)
-    fields = {"last_activity_at": now}
+    fields = {}
+    last = jobseeker.last_activity_at
+    if last is None or not (now - TOUCH_RESOLUTION <= last <= now):
+        fields["last_activity_at"] = now
     if jobseeker.registration_valid_until is None or jobseeker.registration_valid_until < new_end:
         fields["registration_valid_until"] = new_end
+    if not fields:
+        return
     Jobseeker.objects.filter(pk=jobseeker.pk).update(**fields)
     for name, value in fields.items():
         setattr(jobseeker, name, value)

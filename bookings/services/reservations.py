@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from consent.selectors import consent_is_current, terms_in_force
+from consent.selectors import terms_in_force_and_consent
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.services import audit_record, jobseeker_touch
 from notifications.services.meeting import meeting_url_for
@@ -70,10 +70,12 @@ def booking_gate(*, jobseeker: Jobseeker, now: dt.datetime) -> None:
 
 def consent_check(*, jobseeker: Jobseeker, now: dt.datetime) -> None:
     """Art 2(3), 6: no web booking without consent to the terms version in force."""
-    bureau_id = jobseeker.office.bureau_id
-    if terms_in_force(bureau_id=bureau_id, now=now) is None:
+    version, agreed = terms_in_force_and_consent(
+        jobseeker_id=jobseeker.pk, bureau_id=jobseeker.office.bureau_id, now=now
+    )
+    if version is None:
         raise TermsNotPublished()
-    if not consent_is_current(jobseeker_id=jobseeker.pk, bureau_id=bureau_id, now=now):
+    if not agreed:
         raise ConsentRequired()
 
 

@@ -31,9 +31,8 @@ def notification_queue_once(
     queues nothing, also when two transactions race (the unique index decides).
     """
     now = now or timezone.now()
-    existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
+    # Written first and looked up only when the unique index refuses it: a new row (the usual
+    # case, every booking) costs one INSERT, not a SELECT before it.
     try:
         with transaction.atomic():
             notification = Notification.objects.create(

@@ -623,3 +623,33 @@ def test_a_page_view_writes_the_session_at_most_every_five_minutes_and_idle_ends
         response = client.get("/book/date/")
     assert response.status_code == 302
     assert response["Location"] == "/identify/"
+
+
+def _statements(ctx) -> list[str]:
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(control)]
+
+
+def test_the_check_page_and_the_booking_make_few_statements(
+    client, world, django_capture_on_commit_callbacks
+):
+    """Issue 9's budget (at most 6 statements a public page): the terms in force and the
+    consent to them are one query, and a booking is not checked twice before its commit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in_client(client, world.jobseeker, slot=world.slot, details=DETAILS)
+    client.get("/book/check/")  # the journey's first write of the session
+    with CaptureQueriesContext(connection) as page:
+        assert client.get("/book/check/").status_code == 200
+    assert len(_statements(page)) <= 6, _statements(page)
+
+    with (
+        CaptureQueriesContext(connection) as booking,
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        assert client.post("/book/check/", {"slot": world.slot.pk}).status_code == 302
+    # Session and jobseeker; under the locks: slot, jobseeker, terms with consent, the slot's
+    # holder, the upcoming count; the reservation, the activity time, the audit entry, the
+    # invitation; the usage record and the session.
+    assert len(_statements(booking)) <= 14, _statements(booking)

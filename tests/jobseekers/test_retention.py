@@ -135,3 +135,21 @@ def test_the_beat_job_reads_the_setting_and_a_second_run_does_nothing(world, tim
         assert anonymise_inactive_task() == 1
         assert anonymise_inactive_task() == 0
     assert AuditEntry.objects.filter(action=AuditAction.ANONYMISE).count() == 1
+
+
+@pytest.mark.django_db
+def test_activity_is_recorded_once_an_hour_not_on_every_request(django_assert_num_queries):
+    from jobseekers.services import jobseeker_touch
+
+    now = tokyo(2026, 12, 1, 10, 0)
+    jobseeker = JobseekerFactory(last_activity_at=now - dt.timedelta(days=400))
+    jobseeker_touch(jobseeker=jobseeker, today=now.date(), now=now)
+    jobseeker.refresh_from_db()
+    assert jobseeker.last_activity_at == now
+
+    with django_assert_num_queries(0):
+        jobseeker_touch(jobseeker=jobseeker, today=now.date(), now=now + dt.timedelta(minutes=59))
+    later = now + dt.timedelta(minutes=61)
+    jobseeker_touch(jobseeker=jobseeker, today=later.date(), now=later)
+    jobseeker.refresh_from_db()
+    assert jobseeker.last_activity_at == later
