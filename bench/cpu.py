@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/cpu.py [--reuse] [--profile LABEL] [-n 200]
 
-Loads the bench's data set into `hwbook_bench_cpu` (kept with --reuse, so a second run starts
-at once), then for the trivial view, the slot-choice page, the check-answers page and the
+Loads the bench's data set into `hwbook_bench_cpu` (dropped at the end; with --reuse it is kept
+and a second run starts at once), then for the trivial view, the slot-choice page, the check-answers page and the
 booking POST prints the CPU milliseconds a request costs this process (Django's test client,
 no network, no gunicorn) and the SQL statements it makes. --profile LABEL prints cProfile's
 top functions for that request. The database's own CPU is not in these figures.
@@ -112,6 +112,10 @@ def main() -> None:
         print(f"{label:14} {cpu:6.2f} ms CPU, {wall:6.2f} ms wall, {len(statements)} SQL")
         if profiler:
             pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
+    if not args.reuse:
+        connection.close()
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@
    trivial one-query baseline view) and measures from the loopback:
    - the slot-choice page against the trivial view, alternately (wrk, 8 connections): the
      throughput ratio and both p95s;
-   - booking submissions from 20 concurrent clients, each a different jobseeker and slot: p95;
+   - booking submissions from 20 concurrent clients, each a different jobseeker and slot, once
+     with clients pausing about a second between bookings (p95, the goal) and once back to
+     back (saturation: throughput, and the queue's latency);
    - 200 concurrent attempts on one slot, 20 rounds: exactly one success per round, no 5xx;
    - the resident memory of each web worker after all that.
 3. Counts the SQL queries of each public page (Django test client, in process) at 1×, loads nine
