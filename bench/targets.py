@@ -124,7 +124,10 @@ def sessions_for(jobseeker_ids: list[int], *, slot: int | None = None) -> list[S
     from bookings import views
     from bookings.checklist import CHECKLIST_KEYS
 
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+    if settings.SESSION_ENGINE not in (
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cached_db",
+    ):
         raise RuntimeError("the bench writes database sessions; SESSION_ENGINE changed")
     store = import_module(settings.SESSION_ENGINE).SessionStore
     expires = timezone.now() + dt.timedelta(hours=2)

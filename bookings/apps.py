@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +8,14 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Reservations and schedules")
 
     def ready(self) -> None:
+        from .availability import slot_or_reservation_changed
         from .roles import _after_migrate
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="bookings.staff_groups")
+        for model in ("Slot", "Reservation"):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    slot_or_reservation_changed,
+                    sender=self.get_model(model),
+                    dispatch_uid=f"bookings.availability.{model}.{signal is post_save}",
+                )

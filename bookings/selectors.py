@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jobseekers.models import EmailProblem, Jobseeker, RegistrationStatus
 from notifications.models import Notification, NotificationKind, NotificationStatus
 
+from .availability import cached_free_starts
 from .calendar import TOKYO, booking_deadline, closed_reason
 from .models import (
     ACTIVE_STATUSES,
@@ -113,39 +114,33 @@ def bookable_offices(*, jobseeker) -> QuerySet[Office]:
     return Office.objects.filter(pk=office.pk)
 
 
-def _free_times(*, jobseeker, now: dt.datetime, since: dt.datetime, until: dt.datetime):
-    """Free times between since and until that the web journey may book now: one open slot
-    nobody holds per office and start (the jobseeker chooses a time, not a counselor; the one
-    with the lowest id stands for the others), in order of start and office code.
-
-    The same rules as `reservation_create` (which checks them again under the lock): after now,
-    before the office's cut-off (Art 6(1)), within its horizon. On PostgreSQL `DISTINCT ON`
-    keeps one row per time in the database, so a day reads 15 rows however many counselors
-    an office has; elsewhere (SQLite in development) the same is done here.
-    """
+def _open_unheld(*, offices, after: dt.datetime, until: dt.datetime) -> QuerySet[Slot]:
+    """Open slots of these offices (a queryset or ids) that nobody holds, in (after, until)."""
     taken = Reservation.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES)
-    slots = (
-        Slot.objects.filter(
-            office__in=bookable_offices(jobseeker=jobseeker),
-            status=SlotStatus.OPEN,
-            starts_at__gt=max(now, since) if since else now,
-            starts_at__lt=until,
-        )
-        .exclude(Exists(taken))
-        .select_related("office")
-        .only("pk", "starts_at", "office_id", "office")
-    )
+    return Slot.objects.filter(
+        office__in=offices, status=SlotStatus.OPEN, starts_at__gt=after, starts_at__lt=until
+    ).exclude(Exists(taken))
+
+
+def _one_per_start(slots: QuerySet[Slot]) -> QuerySet[Slot]:
+    """One slot per office and start, the lowest id standing for the others (the jobseeker
+    chooses a time, not a counselor). `DISTINCT ON` on PostgreSQL keeps it in the database, so
+    a day reads 15 rows however many counselors an office has; SQLite (development) is thinned
+    by `_one_per_time` instead."""
+    slots = slots.order_by("starts_at", "office_id", "pk")
     if connection.features.can_distinct_on_fields:
-        candidates = list(
-            slots.order_by("starts_at", "office_id", "pk").distinct("starts_at", "office_id")
-        )
-    else:
-        candidates = _one_per_time(list(slots.order_by("starts_at", "office_id", "pk")))
-    candidates.sort(key=lambda slot: (slot.starts_at, slot.office.code))
+        return slots.distinct("starts_at", "office_id")
+    return slots
+
+
+def _bookable_now(candidates: list[Slot], now: dt.datetime) -> list[Slot]:
+    """The same rules as `reservation_create` (which checks them again under the lock): after
+    now, before the office's cut-off (Art 6(1)), within its horizon; by start and office code."""
+    candidates = sorted(candidates, key=lambda slot: (slot.starts_at, slot.office.code))
     horizons: dict[int, dt.datetime] = {}
     free = []
     for slot in candidates:
-        if now >= slot_deadline(slot=slot, office=slot.office):
+        if slot.starts_at <= now or now >= slot_deadline(slot=slot, office=slot.office):
             continue
         if slot.office_id not in horizons:
             horizons[slot.office_id] = horizon_end(office=slot.office, now=now)
@@ -153,6 +148,19 @@ def _free_times(*, jobseeker, now: dt.datetime, since: dt.datetime, until: dt.da
             continue
         free.append(slot)
     return free
+
+
+def _free_times(*, jobseeker, now: dt.datetime, since: dt.datetime, until: dt.datetime):
+    """Free times between since and until that the web journey may book now: one per office
+    and start, in order of start and office code."""
+    slots = _one_per_start(
+        _open_unheld(
+            offices=bookable_offices(jobseeker=jobseeker), after=max(now, since), until=until
+        )
+        .select_related("office")
+        .only("pk", "starts_at", "office_id", "office")
+    )
+    return _bookable_now(_one_per_time(list(slots)), now)
 
 
 def _one_per_time(slots: list[Slot]) -> list[Slot]:
@@ -173,8 +181,32 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def free_times_of_day(*, jobseeker, day: dt.date, now: dt.datetime) -> list[Slot]:
+    """The slot-choice page's times: each office's day comes from the cache
+    (`bookings.availability`) while nothing of the office changes; the rules that depend on
+    the moment are applied here on every view."""
     since, until = _day_bounds(day)
-    return _free_times(jobseeker=jobseeker, now=now, since=since, until=until)
+    office = jobseeker.office
+    offices = (
+        list(bookable_offices(jobseeker=jobseeker))
+        if office.other_offices_slots_visible
+        else [office]
+    )
+    by_id = {o.pk: o for o in offices}
+
+    def load(office_ids: list[int]) -> dict[int, list[tuple[int, dt.datetime]]]:
+        rows = _one_per_start(_open_unheld(offices=office_ids, after=since, until=until))
+        found: dict[int, list[tuple[int, dt.datetime]]] = {}
+        for slot in _one_per_time(list(rows.only("pk", "starts_at", "office_id"))):
+            found.setdefault(slot.office_id, []).append((slot.pk, slot.starts_at))
+        return found
+
+    starts = cached_free_starts(office_ids=list(by_id), day=day, load=load)
+    candidates = [
+        Slot(pk=pk, starts_at=starts_at, office=by_id[office_id])
+        for office_id, times in starts.items()
+        for pk, starts_at in times
+    ]
+    return _bookable_now(candidates, now)
 
 
 def free_times_nearest(

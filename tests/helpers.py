@@ -21,3 +21,13 @@ def staff_login(client: Client, user) -> Client:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def sends_enqueued(callbacks) -> list[list[int]]:
+    """The send tasks among on-commit callbacks (django_capture_on_commit_callbacks): one list
+    of notification ids each; other callbacks (the availability cache's) are left out."""
+    from functools import partial
+
+    from notifications.queue import enqueue_many
+
+    return [list(c.args[0]) for c in callbacks if isinstance(c, partial) and c.func is enqueue_many]

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..availability import availability_changed
 from ..calendar import TOKYO, closed_reason, tokyo_date
 from ..errors import ClosedDay, InvalidTransition, SlotHasReservation, SlotOverlap
 from ..models import (
@@ -122,6 +123,8 @@ def slots_generate(
                         )
             day += dt.timedelta(days=1)
         Slot.objects.bulk_create(wanted, batch_size=500)
+        if wanted:
+            availability_changed(office.pk)  # bulk_create sends no post_save
     return len(wanted)
 
 

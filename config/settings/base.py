@@ -274,6 +274,10 @@ STAFF_SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=env.int("STAFF_SESSION_IDLE_MI
 STAFF_SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(
     hours=env.int("STAFF_SESSION_ABSOLUTE_HOURS", default=12)
 )
+# Sessions are read from the cache (Redis in production) and written through to the database,
+# so a flushed cache loses none; every signed-in page view then reads no session row. Sessions
+# are ended by security.SessionCutoff (not by deleting rows), which this does not bypass.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

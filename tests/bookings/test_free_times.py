@@ -96,3 +96,100 @@ def test_the_month_counts_times_not_slots(office):
     month = calendar_month(jobseeker=JobseekerFactory(office=office), month=DAY, now=NOW)
     day = next(d for week in month.weeks for d in week if d.date == DAY)
     assert day.free == 1
+
+
+# The day's free times come from the cache until something of the office changes.
+
+
+def _day(jobseeker, now=NOW):
+    return [s.starts_at for s in free_times_of_day(jobseeker=jobseeker, day=DAY, now=now)]
+
+
+@pytest.fixture
+def staffed(office):
+    counselor = CounselorFactory(office=office)
+    slots = [
+        SlotFactory(counselor=counselor, starts_at=at(10) + dt.timedelta(minutes=30 * n))
+        for n in range(3)
+    ]
+    jobseeker = JobseekerFactory(office=office)
+    jobseeker = type(jobseeker).objects.select_related("office").get(pk=jobseeker.pk)
+    return jobseeker, slots
+
+
+def test_a_second_view_of_the_day_reads_no_slots(staffed, django_assert_num_queries):
+    jobseeker, _slots = staffed
+    with django_assert_num_queries(1):
+        first = _day(jobseeker)
+    with django_assert_num_queries(0):
+        assert _day(jobseeker) == first == [at(10), at(10, 30), at(11)]
+
+
+def test_a_booking_a_cancellation_and_a_blocked_slot_show_on_the_next_view(staffed):
+    from bookings.services.reservations import reservation_cancel
+    from bookings.services.slots import slot_block
+
+    jobseeker, slots = staffed
+    assert _day(jobseeker) == [at(10), at(10, 30), at(11)]
+    booked = ReservationFactory(slot=slots[0], jobseeker=JobseekerFactory(office=jobseeker.office))
+    assert _day(jobseeker) == [at(10, 30), at(11)]
+    slot_block(slot=slots[2], reason="研修")
+    assert _day(jobseeker) == [at(10, 30)]
+    reservation_cancel(reservation=booked, channel="phone", now=NOW)
+    assert _day(jobseeker) == [at(10), at(10, 30)]
+    slots[1].delete()
+    assert _day(jobseeker) == [at(10)]
+
+
+def test_generated_slots_show_on_the_next_view(staffed):
+    from bookings.models import WeeklyAvailability
+    from bookings.services.slots import slots_generate
+
+    jobseeker, slots = staffed
+    assert _day(jobseeker) == [at(10), at(10, 30), at(11)]
+    counselor = slots[0].counselor
+    WeeklyAvailability.objects.create(
+        counselor=counselor,
+        weekday=DAY.weekday(),
+        start_time=dt.time(14, 0),
+        end_time=dt.time(15, 0),
+        valid_from=DAY,
+    )
+    assert slots_generate(counselor=counselor, start_date=DAY, end_date=DAY, now=NOW) == 2
+    assert _day(jobseeker) == [at(10), at(10, 30), at(11), at(14), at(14, 30)]
+
+
+def test_the_rules_of_the_moment_apply_to_a_cached_day(staffed, django_assert_num_queries):
+    jobseeker, _slots = staffed
+    assert _day(jobseeker) == [at(10), at(10, 30), at(11)]
+    # The cut-off (Art 6(1)) is the day before: from midnight on 3 December nothing is offered.
+    with django_assert_num_queries(0):
+        assert _day(jobseeker, now=tokyo(2026, 12, 2, 23, 59)) == [at(10), at(10, 30), at(11)]
+        assert _day(jobseeker, now=tokyo(2026, 12, 3, 0, 0)) == []
+
+
+def test_without_the_cache_the_database_answers(staffed, monkeypatch):
+    from django.core.cache import cache
+
+    jobseeker, _slots = staffed
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", unreachable)
+    monkeypatch.setattr(cache, "set_many", unreachable)
+    assert _day(jobseeker) == [at(10), at(10, 30), at(11)]
+
+
+def test_the_version_is_replaced_again_after_the_commit(office, django_capture_on_commit_callbacks):
+    """A page view that read the database before the commit must not keep its answer."""
+    from django.core.cache import cache
+
+    from bookings.availability import availability_changed
+
+    key = f"availability:version:{office.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        availability_changed(office.pk)
+        during = cache.get(key)
+        assert during is not None
+    assert cache.get(key) not in (None, during)

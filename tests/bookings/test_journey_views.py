@@ -653,3 +653,17 @@ def test_the_check_page_and_the_booking_make_few_statements(
     # holder, the upcoming count; the reservation, the activity time, the audit entry, the
     # invitation; the usage record and the session.
     assert len(_statements(booking)) <= 14, _statements(booking)
+
+
+def test_a_session_is_read_from_the_cache_and_survives_its_loss(client, world):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in_client(client, world.jobseeker)
+    assert client.get("/book/date/").status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/book/date/").status_code == 200
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"]]
+    cache.clear()  # Redis flushed or restarted: the database still holds the session
+    assert client.get("/book/date/").status_code == 200

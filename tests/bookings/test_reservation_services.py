@@ -42,6 +42,7 @@ from tests.factories import (
     TermsVersionFactory,
     tokyo,
 )
+from tests.helpers import sends_enqueued
 
 from .conftest import FULL_CHECKLIST, NOW, SLOT_START
 
@@ -304,7 +305,7 @@ def test_the_reservation_and_its_invitation_row_are_written_together(
     invitation = Notification.objects.get(reservation=reservation)
     assert invitation.kind == NotificationKind.INVITATION
     assert invitation.recipient == world.jobseeker.email
-    assert len(callbacks) == 1
+    assert len(sends_enqueued(callbacks)) == 1
     assert reservation.interpreter_language == "ポルトガル語"
     assert reservation.note == "耳が少し遠いです"
     assert reservation.environment_checklist == FULL_CHECKLIST

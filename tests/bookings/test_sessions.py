@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     tokyo,
 )
+from tests.helpers import sends_enqueued
 
 START = tokyo(2026, 12, 1, 10, 0)
 
@@ -58,7 +59,7 @@ def test_it_is_a_no_show_10_minutes_after_the_start(django_capture_on_commit_cal
     notice = Notification.objects.get()
     assert notice.kind == NotificationKind.NO_SHOW
     assert notice.idempotency_key == f"no_show:{reservation.pk}"
-    assert len(callbacks) == 1
+    assert len(sends_enqueued(callbacks)) == 1
     entry = AuditEntry.objects.get(action=AuditAction.NO_SHOW)
     assert entry.target == f"reservation:{reservation.pk}"
     assert entry.jobseeker_id == reservation.jobseeker_id
