@@ -25,7 +25,7 @@ ROOT_URLCONF = "bench.urls"
 BENCH_REDIS_URL = env.str("BENCH_REDIS_URL", default="redis://127.0.0.1:6379/12")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": BENCH_REDIS_URL,
         "KEY_PREFIX": "hwbench",
     }

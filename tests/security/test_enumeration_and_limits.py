@@ -89,7 +89,7 @@ def test_unknown_and_used_sign_in_links_look_the_same(world):
 def test_the_rate_limits_count_in_redis_across_clients(world, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # as in production
             "LOCATION": settings.REDIS_TEST_URL,
         }
     }
