@@ -92,11 +92,12 @@ def _jobseeker(request: HttpRequest) -> Jobseeker | None:
     pk = request.session.get(SESSION_JOBSEEKER)
     if not pk:
         return None
-    return (
-        Jobseeker.objects.select_related("office", "office__bureau")
-        .filter(pk=pk, anonymised_at__isnull=True)
-        .first()
-    )
+    try:
+        return Jobseeker.objects.select_related("office", "office__bureau").get(
+            pk=pk, anonymised_at__isnull=True
+        )
+    except Jobseeker.DoesNotExist:
+        return None
 
 
 def journey_keep_alive(request: HttpRequest) -> None:
