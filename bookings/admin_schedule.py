@@ -44,6 +44,9 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
     now = timezone.now()
     own = getattr(user, "counselor", None)
     data = request.GET.copy()
+    if not data.get("date"):
+        # The date field shows the day on screen, not an empty box with the browser's mm/dd/yyyy.
+        data["date"] = tokyo_date(now).isoformat()
     if "counselor" not in data and own is not None:
         # A counselor opens the page on their own day.
         data["counselor"] = str(own.pk)

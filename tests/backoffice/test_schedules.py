@@ -227,6 +227,7 @@ def test_the_day_view_shows_reservation_flags_invitation_and_start_button(client
     response = client.get(reverse("admin:bookings_slot_day"))
     assert response.status_code == 200
     text = response.content.decode()
+    assert 'value="2026-12-01"' in text  # the date field names the day shown
     (day,) = response.context["schedule"]
     assert len(day["entry"].slots) == 2  # the counselor's own day by default
     assert "ベトナム語" in text and reservation.reference in text
