@@ -63,7 +63,7 @@ def test_hsts_is_a_year_including_subdomains(production):
 
 
 def test_the_rate_limits_and_lockouts_use_redis(production):
-    assert production["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert production["cache"] == "config.cache.RedisCache"  # Django's, one client per pool
 
 
 def test_the_policy_has_no_unsafe_inline_and_upgrades_requests(production):
