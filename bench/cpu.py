@@ -115,7 +115,9 @@ def main() -> None:
             profiler.disable()
         print(f"{label:14} {cpu:6.2f} ms CPU, {wall:6.2f} ms wall, {len(statements)} SQL")
         if profiler:
-            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(
+                int(os.environ.get("TOP", "45"))
+            )
     if not args.reuse:
         connection.close()
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:

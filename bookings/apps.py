@@ -8,14 +8,14 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Reservations and schedules")
 
     def ready(self) -> None:
-        from .availability import slot_or_reservation_changed
+        from .availability import office_data_changed
         from .roles import _after_migrate
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="bookings.staff_groups")
-        for model in ("Slot", "Reservation"):
+        for model in ("Office", "Slot", "Reservation"):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    slot_or_reservation_changed,
+                    office_data_changed,
                     sender=self.get_model(model),
                     dispatch_uid=f"bookings.availability.{model}.{signal is post_save}",
                 )

@@ -17,6 +17,7 @@ If the cache cannot be reached, the database answers.
 """
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 
@@ -88,6 +89,40 @@ def cached_free_starts(
     return result
 
 
-def slot_or_reservation_changed(sender, instance, **kwargs) -> None:
-    """post_save / post_delete of a slot or a reservation (connected in BookingsConfig)."""
-    availability_changed(instance.office_id)
+def office_data_changed(sender, instance, **kwargs) -> None:
+    """post_save / post_delete of an office (its cut-off, horizon, visibility), a slot or a
+    reservation (connected in BookingsConfig)."""
+    availability_changed(instance.pk if sender._meta.model_name == "office" else instance.office_id)
+
+
+def cached_page(*, office_ids: list[int], variant: tuple, render) -> str:
+    """A page made of these offices' free times, rendered once for everyone who asks the same.
+
+    `render()` returns (html, seconds it stays true). The page is kept under `variant`
+    (whatever else the page shows) with the offices' availability versions it was made under,
+    for that long and at most `TTL`; it is used only while those versions are still current.
+    One cache round trip reads the versions and the page together. Without the cache, the page
+    is rendered each time.
+    """
+    digest = hashlib.sha256(repr((sorted(office_ids), variant)).encode()).hexdigest()
+    key = f"availability:page:{digest}"
+    version_keys = [_version_key(pk) for pk in office_ids]
+    try:
+        found = cache.get_many([*version_keys, key])
+        current = tuple(found.get(k) for k in version_keys)
+        if None in current:
+            versions = _versions(office_ids)
+            current = tuple(versions[pk] for pk in office_ids)
+    except Exception:  # noqa: BLE001 - no cache: render
+        logger.warning("availability cache unreachable; rendering the page")
+        return render()[0]
+    kept = found.get(key)
+    if kept is not None and kept[0] == current:
+        return kept[1]
+    html, seconds = render()
+    if seconds >= 1:
+        try:
+            cache.set(key, (current, html), timeout=min(TTL, int(seconds)))
+        except Exception:  # noqa: BLE001
+            logger.warning("page not cached (cache unreachable)")
+    return html

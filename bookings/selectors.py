@@ -180,18 +180,22 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def free_times_of_day(*, jobseeker, day: dt.date, now: dt.datetime) -> list[Slot]:
+def day_offices(*, jobseeker) -> list[Office]:
+    """The offices whose times the jobseeker sees: their own, or the bureau's (office setting)."""
+    office = jobseeker.office
+    if office.other_offices_slots_visible:
+        return list(bookable_offices(jobseeker=jobseeker))
+    return [office]
+
+
+def free_times_of_day(
+    *, jobseeker, day: dt.date, now: dt.datetime, offices: list[Office] | None = None
+) -> list[Slot]:
     """The slot-choice page's times: each office's day comes from the cache
     (`bookings.availability`) while nothing of the office changes; the rules that depend on
     the moment are applied here on every view."""
     since, until = _day_bounds(day)
-    office = jobseeker.office
-    offices = (
-        list(bookable_offices(jobseeker=jobseeker))
-        if office.other_offices_slots_visible
-        else [office]
-    )
-    by_id = {o.pk: o for o in offices}
+    by_id = {o.pk: o for o in (offices or day_offices(jobseeker=jobseeker))}
 
     def load(office_ids: list[int]) -> dict[int, list[tuple[int, dt.datetime]]]:
         rows = _one_per_start(_open_unheld(offices=office_ids, after=since, until=until))
@@ -207,6 +211,17 @@ def free_times_of_day(*, jobseeker, day: dt.date, now: dt.datetime) -> list[Slot
         for pk, starts_at in times
     ]
     return _bookable_now(candidates, now)
+
+
+def free_times_unchanged_for(times: list[Slot], *, now: dt.datetime) -> float:
+    """Seconds for which these free times stay the answer, if no slot or reservation changes:
+    until one of them starts or passes its cut-off, or the day (and with it the horizon)
+    turns."""
+    midnight = dt.datetime.combine(
+        now.astimezone(TOKYO).date() + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO
+    )
+    ends = [min(s.starts_at, slot_deadline(slot=s, office=s.office)) for s in times]
+    return (min([midnight, *ends]) - now).total_seconds()
 
 
 def free_times_nearest(

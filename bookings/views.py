@@ -7,9 +7,11 @@ unguessable link. The journey's state sits in the session; the services check it
 
 import datetime as dt
 import re
+import secrets
 import time
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -30,6 +32,7 @@ from jobseekers.signin import (
 )
 
 from . import ratelimit
+from .availability import cached_page
 from .calendar import TOKYO, format_jp_date, format_jp_range
 from .checklist import CHECKLIST_ITEMS, checklist_missing
 from .errors import (
@@ -55,8 +58,10 @@ from .pages import google_url, page_language, rate_limited, render_page
 from .selectors import (
     booking_months,
     calendar_month,
+    day_offices,
     free_times_nearest,
     free_times_of_day,
+    free_times_unchanged_for,
     office_list_public,
 )
 from .services.reservations import (
@@ -93,9 +98,7 @@ def _jobseeker(request: HttpRequest) -> Jobseeker | None:
     if not pk:
         return None
     try:
-        return Jobseeker.objects.select_related("office", "office__bureau").get(
-            pk=pk, anonymised_at__isnull=True
-        )
+        return Jobseeker.objects.select_related("office").get(pk=pk, anonymised_at__isnull=True)
     except Jobseeker.DoesNotExist:
         return None
 
@@ -436,10 +439,15 @@ def day(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
         done = _choose(request, jobseeker, form)
         if done is not None:
             return done
-    times = _time_choices(
-        free_times_of_day(jobseeker=jobseeker, day=chosen_day, now=timezone.now())
-    )
-    return render_page(
+        return _day_page(request, jobseeker, chosen_day, form, timezone.now())[0]
+    return _day_page_cached(request, jobseeker, chosen_day, form)
+
+
+def _day_page(request, jobseeker, chosen_day, form, now, *, offices=None, **extra):
+    """(the page, seconds its times stay true)."""
+    slots = free_times_of_day(jobseeker=jobseeker, day=chosen_day, now=now, offices=offices)
+    times = _time_choices(slots)
+    response = render_page(
         request,
         "bookings/day.html",
         {
@@ -449,9 +457,50 @@ def day(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
             "times": times,
             "many_offices": len({t["office"].pk for t in times}) > 1,
             "office": jobseeker.office,
+            **extra,
         },
         step="time",
     )
+    return response, free_times_unchanged_for(slots, now=now)
+
+
+# Stands in the cached page for the CSRF token, which differs by request; unguessable, so that no
+# text in the page can be taken for it.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+
+
+def _day_page_cached(request, jobseeker, chosen_day, form) -> HttpResponse:
+    """The slot-choice page as GET shows it: the same for everyone who looks at the same offices'
+    day in the same language with the same time chosen, so it is rendered once for them all
+    (`bookings.availability.cached_page`) and only the CSRF token is put in per request.
+    A query string, which the page does not use, is not cached: made-up ones would fill the
+    cache."""
+    now = timezone.now()
+    if request.GET:
+        return _day_page(request, jobseeker, chosen_day, form, now)[0]
+    offices = day_offices(jobseeker=jobseeker)
+    variant = (
+        jobseeker.office_id,
+        chosen_day.isoformat(),
+        page_language(),
+        request.session.get(SESSION_SLOT),
+        now.astimezone(TOKYO).date().isoformat(),
+    )
+
+    def render() -> tuple[str, float]:
+        response, seconds = _day_page(
+            request,
+            jobseeker,
+            chosen_day,
+            form,
+            now,
+            offices=offices,
+            csrf_token=CSRF_PLACEHOLDER,
+        )
+        return response.content.decode(), seconds
+
+    html = cached_page(office_ids=[o.pk for o in offices], variant=variant, render=render)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 @require_POST

@@ -1,0 +1,120 @@
+"""The slot-choice page is rendered once for everyone looking at the same day, and stays true."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bookings.models import Reservation
+from bookings.services.reservations import reservation_create
+from tests.factories import ConsentFactory, JobseekerFactory
+
+from .conftest import FULL_CHECKLIST, NOW, SLOT_START, sign_in_client
+
+DAY_URL = "/book/date/2026-12-03/"
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _neighbour(world):
+    other = JobseekerFactory(
+        office=world.office, number=f"{world.office.registration_code}-55550002"
+    )
+    ConsentFactory(jobseeker=other, terms_version=world.terms)
+    return other
+
+
+def _slot_queries(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if "bookings_slot" in q["sql"]]
+
+
+def test_a_second_jobseeker_gets_the_page_from_the_cache_with_a_token_of_their_own(world):
+    first = sign_in_client(Client(enforce_csrf_checks=True), world.jobseeker)
+    second = sign_in_client(Client(enforce_csrf_checks=True), _neighbour(world))
+    page = first.get(DAY_URL).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        again = second.get(DAY_URL)
+    html = again.content.decode()
+    assert not _slot_queries(ctx)
+    assert "10:00〜10:30" in page and "10:00〜10:30" in html
+    tokens = set(TOKEN.findall(html))
+    assert len(tokens) == 1 and tokens.isdisjoint(TOKEN.findall(page))
+    assert "csrf-" not in html
+    # The token works: the time can be chosen from the cached page.
+    response = second.post(DAY_URL, {"slot": world.slot.pk, "csrfmiddlewaretoken": tokens.pop()})
+    assert response.status_code == 302
+
+
+def test_a_time_booked_by_someone_else_is_gone_from_the_next_view(world):
+    client = sign_in_client(Client(), world.jobseeker)
+    assert "10:00〜10:30" in client.get(DAY_URL).content.decode()
+    reservation_create(
+        slot=world.slot,
+        jobseeker=_neighbour(world),
+        environment_checklist=FULL_CHECKLIST,
+        now=NOW,
+    )
+    assert Reservation.objects.count() == 1
+    assert "10:00〜10:30" not in client.get(DAY_URL).content.decode()
+
+
+def test_a_time_is_gone_the_moment_its_cut_off_passes(world):
+    world.office.cutoff_hour = 17  # this office's cut-off: 17:00 the day before
+    world.office.save()
+    client = sign_in_client(Client(), world.jobseeker)
+    day_before = SLOT_START - dt.timedelta(days=1)  # 2 December, 10:00
+    with time_machine.travel(day_before.replace(hour=16, minute=59, second=30), tick=False):
+        assert "10:00〜10:30" in client.get(DAY_URL).content.decode()
+    with time_machine.travel(day_before.replace(hour=17), tick=False):
+        assert "10:00〜10:30" not in client.get(DAY_URL).content.decode()
+
+
+def test_a_change_of_the_office_s_cut_off_shows_on_the_next_view(world):
+    client = sign_in_client(Client(), world.jobseeker)
+    day_before = SLOT_START - dt.timedelta(days=1)
+    with time_machine.travel(day_before.replace(hour=18), tick=False):
+        assert "10:00〜10:30" in client.get(DAY_URL).content.decode()
+        world.office.cutoff_hour = 17
+        world.office.save()
+        assert "10:00〜10:30" not in client.get(DAY_URL).content.decode()
+
+
+def test_the_language_and_the_chosen_time_are_each_their_own_page(world):
+    chooser = sign_in_client(Client(), world.jobseeker, slot=world.slot)
+    looker = sign_in_client(Client(), _neighbour(world))
+    assert " checked" in chooser.get(DAY_URL).content.decode()
+    assert " checked" not in looker.get(DAY_URL).content.decode()
+    looker.cookies["django_language"] = "en"
+    english = looker.get(DAY_URL).content.decode()
+    assert "Choose a time" in english and "10:00–10:30" in english
+
+
+def test_without_the_cache_the_page_is_rendered(world, monkeypatch):
+    from django.core.cache import cache
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", unreachable)
+    client = sign_in_client(Client(), world.jobseeker)
+    assert "10:00〜10:30" in client.get(DAY_URL).content.decode()
+
+
+def test_a_made_up_query_string_is_answered_but_not_cached(world):
+    from django.core.cache import cache
+
+    client = sign_in_client(Client(), world.jobseeker)
+    client.get(DAY_URL)
+    cached = set(cache._cache)
+    for n in range(5):
+        assert "10:00〜10:30" in client.get(f"{DAY_URL}?x={n}").content.decode()
+    assert set(cache._cache) == cached
