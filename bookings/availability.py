@@ -14,6 +14,10 @@ that read the database before the commit cannot keep its answer under the new ve
 that bypasses the model signals (a bulk insert of generated slots) calls
 `availability_changed` itself; anything missed still expires after `TTL` seconds.
 If the cache cannot be reached, the database answers.
+
+`cached_page` keeps a whole page made of these answers (the slot-choice page) the same way: with
+the versions it was made under, used only while they are current, and never past the moment
+one of its times stops being bookable.
 """
 
 import datetime as dt
@@ -104,7 +108,8 @@ def cached_page(*, office_ids: list[int], variant: tuple, render) -> str:
     One cache round trip reads the versions and the page together. Without the cache, the page
     is rendered each time.
     """
-    digest = hashlib.sha256(repr((sorted(office_ids), variant)).encode()).hexdigest()
+    office_ids = sorted(office_ids)
+    digest = hashlib.sha256(repr((office_ids, variant)).encode()).hexdigest()
     key = f"availability:page:{digest}"
     version_keys = [_version_key(pk) for pk in office_ids]
     try:
