@@ -118,3 +118,20 @@ def test_a_made_up_query_string_is_answered_but_not_cached(world):
     for n in range(5):
         assert "10:00〜10:30" in client.get(f"{DAY_URL}?x={n}").content.decode()
     assert set(cache._cache) == cached
+
+
+def test_a_day_of_several_offices_is_served_from_the_cache_too(world):
+    from tests.factories import CounselorFactory, OfficeFactory, SlotFactory
+
+    world.office.other_offices_slots_visible = True
+    world.office.save()
+    for n in range(3):
+        other = OfficeFactory(bureau=world.office.bureau, code=f"z-other-{n}")
+        SlotFactory(counselor=CounselorFactory(office=other), starts_at=SLOT_START)
+    client = sign_in_client(Client(), world.jobseeker)
+    first = client.get(DAY_URL).content.decode()
+    assert first.count("10:00〜10:30") == 4
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(DAY_URL).content.decode().count("10:00〜10:30") == 4
+        assert not _slot_queries(ctx)
