@@ -434,13 +434,18 @@ def _choose(request: HttpRequest, jobseeker: Jobseeker, form: TimeForm):
 @_journey
 def day(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
     chosen_day = _parse_day(date)
-    form = TimeForm(request.POST or None, initial={"slot": request.session.get(SESSION_SLOT)})
     if request.method == "POST":
+        form = TimeForm(request.POST)
         done = _choose(request, jobseeker, form)
         if done is not None:
             return done
         return _day_page(request, jobseeker, chosen_day, form, timezone.now())[0]
-    return _day_page_cached(request, jobseeker, chosen_day, form)
+    return _day_page_cached(request, jobseeker, chosen_day)
+
+
+def _time_form(request: HttpRequest) -> TimeForm:
+    """The unbound form of a GET, the time already chosen selected."""
+    return TimeForm(initial={"slot": request.session.get(SESSION_SLOT)})
 
 
 def _day_page(request, jobseeker, chosen_day, form, now, *, offices=None, **extra):
@@ -469,7 +474,7 @@ def _day_page(request, jobseeker, chosen_day, form, now, *, offices=None, **extr
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 
-def _day_page_cached(request, jobseeker, chosen_day, form) -> HttpResponse:
+def _day_page_cached(request, jobseeker, chosen_day) -> HttpResponse:
     """The slot-choice page as GET shows it: the same for everyone who looks at the same offices'
     day in the same language with the same time chosen, so it is rendered once for them all
     (`bookings.availability.cached_page`) and only the CSRF token is put in per request.
@@ -477,7 +482,7 @@ def _day_page_cached(request, jobseeker, chosen_day, form) -> HttpResponse:
     cache."""
     now = timezone.now()
     if request.GET:
-        return _day_page(request, jobseeker, chosen_day, form, now)[0]
+        return _day_page(request, jobseeker, chosen_day, _time_form(request), now)[0]
     offices = day_offices(jobseeker=jobseeker)
     variant = (
         jobseeker.office_id,
@@ -492,7 +497,7 @@ def _day_page_cached(request, jobseeker, chosen_day, form) -> HttpResponse:
             request,
             jobseeker,
             chosen_day,
-            form,
+            _time_form(request),
             now,
             offices=offices,
             csrf_token=CSRF_PLACEHOLDER,
