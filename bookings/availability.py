@@ -95,39 +95,65 @@ def cached_free_starts(
 
 def office_data_changed(sender, instance, **kwargs) -> None:
     """post_save / post_delete of an office (its cut-off, horizon, visibility), a slot or a
-    reservation (connected in BookingsConfig)."""
-    availability_changed(instance.pk if sender._meta.model_name == "office" else instance.office_id)
+    reservation (connected in BookingsConfig).
 
-
-def cached_page(*, office_ids: list[int], variant: tuple, render) -> str:
-    """A page made of these offices' free times, rendered once for everyone who asks the same.
-
-    `render()` returns (html, seconds it stays true). The page is kept under `variant`
-    (whatever else the page shows) with the offices' availability versions it was made under,
-    for that long and at most `TTL`; it is used only while those versions are still current.
-    One cache round trip reads the versions and the page together. Without the cache, the page
-    is rendered each time.
+    A change to an office replaces the version of every office of its bureau too: an office
+    that shows the bureau's times shows a different list of offices when one of them is
+    opened, closed or hidden.
     """
-    office_ids = sorted(office_ids)
-    digest = hashlib.sha256(repr((office_ids, variant)).encode()).hexdigest()
+    if sender._meta.model_name != "office":
+        availability_changed(instance.office_id)
+        return
+    siblings = sender.objects.filter(bureau_id=instance.bureau_id).values_list("pk", flat=True)
+    availability_changed(instance.pk, *siblings)
+
+
+class PageUnavailable(Exception):  # noqa: N818 - a signal to the caller, not an error
+    """`prepare` found that the page cannot be made for this request (raised through)."""
+
+
+def cached_page(*, office_id: int, variant: tuple, prepare) -> str:
+    """A page of the free times a jobseeker of this office sees, rendered once for everyone
+    of the office who asks the same.
+
+    `variant` is whatever else the page shows. `prepare()` returns the ids of the offices the
+    page shows and a `render()` that returns (html, seconds it stays true); it is called only
+    when the page is not kept. The page is kept with the versions of those offices, for that
+    long and at most `TTL`, and used only while the versions are all current. The office's
+    own version is read before `prepare` lists the offices (a change to any office of its
+    bureau replaces it), so a list made before a change is not kept under the version after
+    it. One cache round trip answers a page of one office; a page of several makes two.
+    Without the cache, the page is rendered each time.
+    """
+    digest = hashlib.sha256(repr((office_id, variant)).encode()).hexdigest()
     key = f"availability:page:{digest}"
-    version_keys = [_version_key(pk) for pk in office_ids]
+    own = _version_key(office_id)
     try:
-        found = cache.get_many([*version_keys, key])
-        current = tuple(found.get(k) for k in version_keys)
-        if None in current:
-            versions = _versions(office_ids)
-            current = tuple(versions[pk] for pk in office_ids)
+        found = cache.get_many([own, key])
+        kept = found.get(key)
+        if kept is not None and found.get(own) is not None:
+            versions, html = kept
+            current = {office_id: found[own]}
+            others = [pk for pk, _ in versions if pk != office_id]
+            if others:
+                current.update(_versions(others))
+            if all(current[pk] == version for pk, version in versions):
+                return html
+        own_version = found.get(own) or _versions([office_id])[office_id]
     except Exception:  # noqa: BLE001 - no cache: render
         logger.warning("availability cache unreachable; rendering the page")
+        return prepare()[1]()[0]
+    shown, render = prepare()
+    others = sorted(set(shown) - {office_id})
+    try:
+        versions = ((office_id, own_version), *_versions(others).items())
+    except Exception:  # noqa: BLE001
+        logger.warning("availability cache unreachable; rendering the page")
         return render()[0]
-    kept = found.get(key)
-    if kept is not None and kept[0] == current:
-        return kept[1]
     html, seconds = render()
     if seconds >= 1:
         try:
-            cache.set(key, (current, html), timeout=min(TTL, int(seconds)))
+            cache.set(key, (versions, html), timeout=min(TTL, int(seconds)))
         except Exception:  # noqa: BLE001
             logger.warning("page not cached (cache unreachable)")
     return html

@@ -21,6 +21,7 @@ from consent.models import ConsentChannel
 from consent.selectors import consent_latest, terms_in_force
 from consent.services import consent_record
 from jobseekers.models import Jobseeker
+from jobseekers.selectors import jobseeker_office_id
 from jobseekers.signin import (
     TOKEN_PATTERN,
     EmailNotSent,
@@ -32,7 +33,7 @@ from jobseekers.signin import (
 )
 
 from . import ratelimit
-from .availability import cached_page
+from .availability import PageUnavailable, cached_page
 from .calendar import TOKYO, format_jp_date, format_jp_range
 from .checklist import CHECKLIST_ITEMS, checklist_missing
 from .errors import (
@@ -431,8 +432,21 @@ def _choose(request: HttpRequest, jobseeker: Jobseeker, form: TimeForm):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+def day(request: HttpRequest, date: str) -> HttpResponse:
+    """The slot-choice page. A GET is answered from the cache when it can, which needs no more
+    of the jobseeker than their office (`_day_page_cached`); the rest goes the journey's way."""
+    if request.method == "POST" or request.GET:
+        return _day_journey(request, date)
+    pk = request.session.get(SESSION_JOBSEEKER)
+    office_id = jobseeker_office_id(pk=pk) if pk else None
+    if office_id is None:
+        return redirect("bookings:identify")
+    journey_keep_alive(request)
+    return _day_page_cached(request, office_id, _parse_day(date))
+
+
 @_journey
-def day(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
+def _day_journey(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
     chosen_day = _parse_day(date)
     if request.method == "POST":
         form = TimeForm(request.POST)
@@ -440,7 +454,9 @@ def day(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
         if done is not None:
             return done
         return _day_page(request, jobseeker, chosen_day, form, timezone.now())[0]
-    return _day_page_cached(request, jobseeker, chosen_day)
+    # A query string, which the page does not use, is not cached: made-up ones would fill the
+    # cache.
+    return _day_page(request, jobseeker, chosen_day, _time_form(request), timezone.now())[0]
 
 
 def _time_form(request: HttpRequest) -> TimeForm:
@@ -474,37 +490,43 @@ def _day_page(request, jobseeker, chosen_day, form, now, *, offices=None, **extr
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 
-def _day_page_cached(request, jobseeker, chosen_day) -> HttpResponse:
-    """The slot-choice page as GET shows it: the same for everyone who looks at the same offices'
-    day in the same language with the same time chosen, so it is rendered once for them all
-    (`bookings.availability.cached_page`) and only the CSRF token is put in per request.
-    A query string, which the page does not use, is not cached: made-up ones would fill the
-    cache."""
+def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) -> HttpResponse:
+    """The slot-choice page as a GET shows it: the same for every jobseeker of the office who
+    looks at the same day in the same language with the same time chosen, so it is rendered
+    once for them all (`bookings.availability.cached_page`) and only the CSRF token is put in
+    per request. The jobseeker is read in full only when the page is rendered."""
     now = timezone.now()
-    if request.GET:
-        return _day_page(request, jobseeker, chosen_day, _time_form(request), now)[0]
-    offices = day_offices(jobseeker=jobseeker)
     variant = (
-        jobseeker.office_id,
         chosen_day.isoformat(),
         page_language(),
         request.session.get(SESSION_SLOT),
         now.astimezone(TOKYO).date().isoformat(),
     )
 
-    def render() -> tuple[str, float]:
-        response, seconds = _day_page(
-            request,
-            jobseeker,
-            chosen_day,
-            _time_form(request),
-            now,
-            offices=offices,
-            csrf_token=CSRF_PLACEHOLDER,
-        )
-        return response.content.decode(), seconds
+    def prepare():
+        jobseeker = _jobseeker(request)
+        if jobseeker is None or jobseeker.office_id != office_id:
+            raise PageUnavailable  # signed out or moved office since the look-up: ask again
+        offices = day_offices(jobseeker=jobseeker)
 
-    html = cached_page(office_ids=[o.pk for o in offices], variant=variant, render=render)
+        def render() -> tuple[str, float]:
+            response, seconds = _day_page(
+                request,
+                jobseeker,
+                chosen_day,
+                _time_form(request),
+                now,
+                offices=offices,
+                csrf_token=CSRF_PLACEHOLDER,
+            )
+            return response.content.decode(), seconds
+
+        return [o.pk for o in offices], render
+
+    try:
+        html = cached_page(office_id=office_id, variant=variant, prepare=prepare)
+    except PageUnavailable:
+        return redirect(request.path)
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 

@@ -1,10 +1,11 @@
-"""Reads of jobseekers shared by admin pages."""
+"""Reads of jobseekers: the admin's search and the journey's cheapest look-up."""
 
 import re
 import unicodedata
 
 import jaconv
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat, Replace
 
@@ -34,3 +35,20 @@ def jobseekers_search(*, queryset: QuerySet[Jobseeker], term: str) -> QuerySet[J
         _name=Concat("family_name", "given_name"),
         _kana=Concat("family_name_kana", "given_name_kana"),
     ).filter(Q(_name__icontains=squashed) | Q(_kana__contains=kana))
+
+
+def jobseeker_office_id(*, pk: int) -> int | None:
+    """The office of a signed-in jobseeker still on record, or None.
+
+    The slot-choice page served from the cache needs only this of its jobseeker. It is read
+    with one plain statement rather than the ORM: building the ORM query costs several
+    times what PostgreSQL takes to answer it, on the journey's busiest page.
+    """
+    # Only the table and column names (from the model) are formatted in; the value is bound.
+    meta = Jobseeker._meta
+    office, anonymised = meta.get_field("office").column, meta.get_field("anonymised_at").column
+    sql = f"SELECT {office} FROM {meta.db_table} WHERE id = %s AND {anonymised} IS NULL"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    return row[0] if row else None

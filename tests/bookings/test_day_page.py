@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from bookings.models import Reservation
 from bookings.services.reservations import reservation_create
@@ -135,3 +136,77 @@ def test_a_day_of_several_offices_is_served_from_the_cache_too(world):
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(DAY_URL).content.decode().count("10:00〜10:30") == 4
         assert not _slot_queries(ctx)
+
+
+def test_a_page_from_the_cache_reads_no_more_of_the_jobseeker_than_their_office(world):
+    client = sign_in_client(Client(), world.jobseeker)
+    client.get(DAY_URL)
+    with CaptureQueriesContext(connection) as ctx:
+        assert "10:00〜10:30" in client.get(DAY_URL).content.decode()
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 1
+    assert reads[0].startswith("SELECT office_id FROM jobseekers_jobseeker")
+    assert "JOIN" not in reads[0]
+
+
+def test_an_anonymised_jobseeker_is_turned_away_though_the_page_is_in_the_cache(world):
+    from django.utils import timezone
+
+    from jobseekers.models import Jobseeker
+
+    client = sign_in_client(Client(), world.jobseeker)
+    neighbour = sign_in_client(Client(), _neighbour(world))
+    assert client.get(DAY_URL).status_code == 200
+    Jobseeker.objects.filter(pk=world.jobseeker.pk).update(anonymised_at=timezone.now())
+    response = client.get(DAY_URL)
+    assert response.status_code == 302 and response["Location"] == reverse("bookings:identify")
+    assert neighbour.get(DAY_URL).status_code == 200
+
+
+def test_a_jobseeker_moved_to_another_office_sees_that_office_s_day(world):
+    from jobseekers.models import Jobseeker
+    from tests.factories import CounselorFactory, OfficeFactory, SlotFactory
+
+    other = OfficeFactory(bureau=world.office.bureau, code="z-moved")
+    SlotFactory(
+        counselor=CounselorFactory(office=other), starts_at=SLOT_START + dt.timedelta(hours=1)
+    )
+    client = sign_in_client(Client(), world.jobseeker)
+    first = client.get(DAY_URL).content.decode()
+    assert "10:00〜10:30" in first and "11:00〜11:30" not in first
+    Jobseeker.objects.filter(pk=world.jobseeker.pk).update(office=other)
+    moved = client.get(DAY_URL).content.decode()
+    assert "11:00〜11:30" in moved and "10:00〜10:30" not in moved
+
+
+def test_an_office_opened_or_closed_in_the_bureau_shows_on_the_next_view(world):
+    from tests.factories import CounselorFactory, OfficeFactory, SlotFactory
+
+    world.office.other_offices_slots_visible = True
+    world.office.save()
+    other = OfficeFactory(bureau=world.office.bureau, code="z-later", is_active=False)
+    SlotFactory(counselor=CounselorFactory(office=other), starts_at=SLOT_START)
+    client = sign_in_client(Client(), world.jobseeker)
+    assert client.get(DAY_URL).content.decode().count("10:00〜10:30") == 1
+    other.is_active = True
+    other.save()  # the jobseeker's own office is not saved; its page must still change
+    assert client.get(DAY_URL).content.decode().count("10:00〜10:30") == 2
+    other.is_active = False
+    other.save()
+    assert client.get(DAY_URL).content.decode().count("10:00〜10:30") == 1
+
+
+def test_a_page_is_not_made_for_an_office_the_jobseeker_has_just_left(world, monkeypatch):
+    """The office is looked up, then the jobseeker read in full to render: if they moved in
+    between, the page is asked for again rather than kept under the office they left."""
+    from django.core.cache import cache
+
+    from tests.factories import OfficeFactory
+
+    left = OfficeFactory(bureau=world.office.bureau, code="z-left")
+    monkeypatch.setattr("bookings.views.jobseeker_office_id", lambda pk: left.pk)
+    client = sign_in_client(Client(), world.jobseeker)
+    cached = set(cache._cache)
+    response = client.get(DAY_URL)
+    assert response.status_code == 302 and response["Location"] == DAY_URL
+    assert not [k for k in set(cache._cache) - cached if "availability:page" in k]
