@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Bureau
 from jobseekers.models import AuditAction, Jobseeker
+from jobseekers.roles import recorded_user
 from jobseekers.services import audit_record
 
 from .models import Consent, ConsentChannel, TermsVersion
@@ -89,7 +90,7 @@ def terms_draft_create(
         summary=summary.strip(),
         summary_en=summary_en.strip(),
         effective_from=effective_from,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=recorded_user(actor),
     )
 
 
@@ -136,7 +137,7 @@ def terms_publish(
         ):
             raise TermsEffectiveDateInvalid()
         version.published_at = now
-        version.published_by = actor if actor is not None and actor.is_authenticated else None
+        version.published_by = recorded_user(actor)
         if current is None and not terms_published(bureau_id=version.bureau_id).exists():
             # A bureau's first version changes nothing anyone agreed to: there is no notice.
             version.notices_queued_at = now

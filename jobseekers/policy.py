@@ -12,6 +12,7 @@ from bookings.models import Office, Reservation, ReservationStatus
 from bookings.sql import id_set
 
 from .models import AuditAction, AuditEntry, Jobseeker
+from .roles import recorded_user
 from .services import audit_record
 
 
@@ -107,7 +108,7 @@ def jobseeker_suspend(
         jobseeker.suspended = True
         jobseeker.suspension_reason = reason
         jobseeker.suspended_at = now
-        jobseeker.suspended_by = actor if actor is not None and actor.is_authenticated else None
+        jobseeker.suspended_by = recorded_user(actor)
         # A decision was taken: the review the threshold asked for is done.
         jobseeker.needs_review = False
         jobseeker.save()

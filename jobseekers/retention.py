@@ -18,6 +18,7 @@ from consent.models import Consent
 from notifications.models import Notification
 
 from .models import AuditAction, AuditEntry, Jobseeker, SignInToken, UsageRecord
+from .roles import recorded_user
 
 
 def years_before(moment: dt.datetime, years: int) -> dt.datetime:
@@ -88,7 +89,7 @@ def jobseeker_anonymise(*, jobseeker: Jobseeker | int, actor=None, now: dt.datet
         SignInToken.objects.filter(jobseeker_id=pk).delete()
         AuditEntry.objects.create(
             at=now,
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=recorded_user(actor),
             action=AuditAction.ANONYMISE,
             jobseeker_id=pk,
             target=f"jobseeker:{pk}",

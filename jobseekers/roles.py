@@ -1,4 +1,5 @@
-"""Who holds which role in the admin; the usage records are for the bureau administrator only."""
+"""Who holds which role in the admin, and which user is recorded as having acted; the usage
+records are for the bureau administrator only."""
 
 
 def is_bureau_administrator(user) -> bool:
@@ -9,3 +10,9 @@ def is_bureau_administrator(user) -> bool:
         return True
     profile = getattr(user, "staff_profile", None)
     return profile is not None and profile.office_id is None
+
+
+def recorded_user(actor):
+    """The staff user to record as having acted, or None for the system (a task, a command)
+    and for an anonymous request."""
+    return actor if actor is not None and actor.is_authenticated else None

@@ -24,6 +24,7 @@ from bookings.models import Office
 
 from .models import Jobseeker, RegistrationStatus, RosterEntry
 from .numbers import normalize_jobseeker_number
+from .roles import recorded_user
 from .services import jobseeker_verify
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -231,7 +232,7 @@ def roster_import(
                     "full_name": row.name,
                     "valid_until": row.valid_until,
                     "imported_at": now,
-                    "imported_by": actor if actor is not None and actor.is_authenticated else None,
+                    "imported_by": recorded_user(actor),
                 },
             )
             if row.jobseeker_id is not None:

@@ -13,6 +13,7 @@ from bookings.models import Reservation
 from bookings.sql import id_in
 
 from .models import AuditAction, AuditEntry, Jobseeker, RegistrationStatus
+from .roles import recorded_user
 
 
 class RegistrationDateInPast(BookingError):
@@ -40,7 +41,7 @@ def audit_record(
     """Write one audit entry. `detail` must never hold personal data (names, numbers, emails)."""
     return AuditEntry.objects.create(
         at=now or timezone.now(),
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=recorded_user(actor),
         action=action,
         jobseeker=jobseeker,
         target=target[:100],
@@ -57,7 +58,7 @@ def audit_record_views(*, actor, jobseeker_ids, target: str, now: dt.datetime | 
     entries = [
         AuditEntry(
             at=at,
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=recorded_user(actor),
             action=AuditAction.VIEW,
             jobseeker_id=pk,
             target=target[:100],
@@ -136,7 +137,7 @@ def jobseeker_verify(
         jobseeker.registration_status = status
         jobseeker.registration_valid_until = valid_until
         jobseeker.verified_at = now
-        jobseeker.verified_by = actor if actor is not None and actor.is_authenticated else None
+        jobseeker.verified_by = recorded_user(actor)
         jobseeker.save(
             update_fields=[
                 "registration_status",

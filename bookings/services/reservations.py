@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from consent.selectors import terms_in_force_and_consent
 from jobseekers.models import AuditAction, Jobseeker
+from jobseekers.roles import recorded_user
 from jobseekers.services import audit_record, jobseeker_touch
 from notifications.services.meeting import meeting_url_for
 from notifications.services.outbox import cancellation_queue, invitation_queue
@@ -225,7 +226,7 @@ def reservation_create(
                 meeting_url_problem=problem,
                 access_nonce=nonce,
                 access_token_hash=hash_token(reservation_token(reference=reference, nonce=nonce)),
-                created_by=actor if actor is not None and actor.is_authenticated else None,
+                created_by=recorded_user(actor),
             )
             jobseeker_touch(jobseeker=jobseeker, today=tokyo_date(now), now=now)
             audit_record(
@@ -280,7 +281,7 @@ def reservation_cancel(
             raise InvalidTransition()
         reservation.status = ReservationStatus.CANCELLED
         reservation.cancelled_at = now
-        reservation.cancelled_by = actor if actor is not None and actor.is_authenticated else None
+        reservation.cancelled_by = recorded_user(actor)
         reservation.cancel_channel = channel
         reservation.cancel_reason = reason.strip()
         reservation.cancel_caller = caller.strip()
@@ -321,7 +322,7 @@ def reservation_late_notice(
         if reservation.status != ReservationStatus.CONFIRMED or reservation.ends_at <= now:
             raise InvalidTransition()
         reservation.late_notice_at = called_at or now
-        reservation.late_notice_by = actor if actor is not None and actor.is_authenticated else None
+        reservation.late_notice_by = recorded_user(actor)
         reservation.late_notice_caller = caller.strip()[:100]
         reservation.late_notice_note = note.strip()[:200]
         reservation.save(
