@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from jobseekers.admin_audit import ChangePageViewAudit
 from jobseekers.services import audit_record_views
 
 from .admin_dashboard import dashboard_view
@@ -344,7 +345,7 @@ class UpcomingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(OfficeScopedAdmin):
+class ReservationAdmin(ChangePageViewAudit, OfficeScopedAdmin):
     list_display = [
         "reference",
         "starts_at",
@@ -377,16 +378,10 @@ class ReservationAdmin(OfficeScopedAdmin):
             if f.name not in self.editable_fields and f.name not in self.exclude
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        original = getattr(response, "context_data", {}).get("original")
-        if request.method == "GET" and original is not None and response.status_code == 200:
-            audit_record_views(
-                actor=request.user,
-                jobseeker_ids=[original.jobseeker_id],
-                target=f"reservation:{original.pk}",
-            )
-        return response
+    def change_page_viewed(self, request, obj) -> None:
+        audit_record_views(
+            actor=request.user, jobseeker_ids=[obj.jobseeker_id], target=f"reservation:{obj.pk}"
+        )
 
     def has_add_permission(self, request):
         # Bookings are made by the public journey or the follow-up page (rules in services).

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bookings.admin_scope import OfficeScopedAdmin
 from bookings.models import Bureau
 from bookings.selectors import offices_for_staff
+from jobseekers.admin_audit import ChangePageViewAudit
 from jobseekers.roles import is_bureau_administrator
 
 from .models import Consent, TermsVersion
@@ -187,7 +188,7 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(Consent)
-class ConsentAdmin(OfficeScopedAdmin):
+class ConsentAdmin(ChangePageViewAudit, OfficeScopedAdmin):
     """Consents are records: nobody edits or deletes them; staff see their office's."""
 
     office_path = "jobseeker__office"
@@ -222,13 +223,9 @@ class ConsentAdmin(OfficeScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        consent = getattr(response, "context_data", {}).get("original")
-        if request.method == "GET" and consent is not None and response.status_code == 200:
-            # Art 9: a consent names its jobseeker; opening it is a view of their record.
-            consent_history_viewed(jobseeker=consent.jobseeker, actor=request.user)
-        return response
+    def change_page_viewed(self, request, obj) -> None:
+        # Art 9: a consent names its jobseeker; opening it is a view of their record.
+        consent_history_viewed(jobseeker=obj.jobseeker, actor=request.user)
 
     @admin.display(description=_("jobseeker"))
     def jobseeker_link(self, obj: Consent) -> str:
