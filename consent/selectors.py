@@ -62,7 +62,12 @@ def terms_in_force_and_consent(
     *, jobseeker_id: int, bureau_id: int, now: dt.datetime
 ) -> tuple[TermsVersion | None, bool]:
     """The version in force and whether the jobseeker agreed to it (and to the video app's
-    terms), in one query."""
+    terms), in one query.
+
+    From a new version's effective date (not before) a jobseeker who agreed only to earlier
+    versions has not agreed to the one in force and is asked again (Art 14). With no version in
+    force at all (None), booking is impossible.
+    """
     agreed = Consent.objects.filter(
         jobseeker_id=jobseeker_id, terms_version=OuterRef("pk"), video_app_terms_accepted=True
     )
@@ -76,31 +81,6 @@ def terms_in_force_and_consent(
     if version is None:
         return None, False
     return version, version.agreed
-
-
-def consent_is_current(*, jobseeker_id: int, bureau_id: int, now: dt.datetime) -> bool:
-    """True when the jobseeker agreed to the version in force (and to the video app's terms)."""
-    _version, agreed = terms_in_force_and_consent(
-        jobseeker_id=jobseeker_id, bureau_id=bureau_id, now=now
-    )
-    return agreed
-
-
-def consent_required(*, jobseeker: Jobseeker, now: dt.datetime) -> TermsVersion | None:
-    """The version the journey must ask the jobseeker to agree to, or None if they already have.
-
-    From a new version's effective date (not before) a jobseeker who agreed only to earlier
-    versions is asked again (Art 14). With no version in force at all, booking is impossible;
-    callers see that as `terms_in_force(...) is None`.
-    """
-    bureau_id = jobseeker.office.bureau_id
-    version = terms_in_force(bureau_id=bureau_id, now=now)
-    if version is None:
-        return None
-    agreed = Consent.objects.filter(
-        jobseeker_id=jobseeker.pk, terms_version=version, video_app_terms_accepted=True
-    ).exists()
-    return None if agreed else version
 
 
 def consent_history(*, jobseeker_id: int) -> QuerySet[Consent]:

@@ -10,7 +10,7 @@ from bookings.errors import ConsentRequired
 from bookings.models import ReservationStatus
 from bookings.services.reservations import reservation_create
 from consent.models import PublishedTermsImmutable, TermsVersion
-from consent.selectors import consent_is_current, consent_required, terms_in_force
+from consent.selectors import terms_in_force, terms_in_force_and_consent
 from consent.services import (
     TermsAlreadyPublished,
     TermsEffectiveDateInvalid,
@@ -33,6 +33,14 @@ from tests.factories import (
 )
 
 V2_EFFECTIVE = tokyo(2026, 12, 1)
+
+
+def _asked(*, jobseeker, now):
+    """The version the journey asks the jobseeker to agree to; None once they have."""
+    version, agreed = terms_in_force_and_consent(
+        jobseeker_id=jobseeker.pk, bureau_id=jobseeker.office.bureau_id, now=now
+    )
+    return None if agreed else version
 
 
 def _draft(bureau, **kwargs):
@@ -164,10 +172,7 @@ def test_consent_is_not_asked_again_before_the_effective_date():
     office, jobseeker, v1, v2 = _world()
     slot = SlotFactory(counselor__office=office, starts_at=SLOT_START)
     with time_machine.travel(V2_EFFECTIVE - dt.timedelta(seconds=1), tick=False):
-        assert (
-            consent_required(jobseeker=jobseeker, now=V2_EFFECTIVE - dt.timedelta(seconds=1))
-            is None
-        )
+        assert _asked(jobseeker=jobseeker, now=V2_EFFECTIVE - dt.timedelta(seconds=1)) is None
         reservation = reservation_create(
             slot=slot, jobseeker=jobseeker, environment_checklist=dict(FULL_CHECKLIST)
         )
@@ -179,16 +184,16 @@ def test_consent_is_asked_again_from_the_effective_date():
     office, jobseeker, v1, v2 = _world()
     slot = SlotFactory(counselor__office=office, starts_at=SLOT_START)
     with time_machine.travel(V2_EFFECTIVE, tick=False):
-        assert consent_required(jobseeker=jobseeker, now=V2_EFFECTIVE) == v2
-        assert not consent_is_current(
+        assert _asked(jobseeker=jobseeker, now=V2_EFFECTIVE) == v2
+        assert not terms_in_force_and_consent(
             jobseeker_id=jobseeker.pk, bureau_id=office.bureau_id, now=V2_EFFECTIVE
-        )
+        )[1]
         with pytest.raises(ConsentRequired):
             reservation_create(
                 slot=slot, jobseeker=jobseeker, environment_checklist=dict(FULL_CHECKLIST)
             )
         consent_record(jobseeker=jobseeker, terms_version=v2, ip_address="192.0.2.7")
-        assert consent_required(jobseeker=jobseeker, now=V2_EFFECTIVE) is None
+        assert _asked(jobseeker=jobseeker, now=V2_EFFECTIVE) is None
         reservation = reservation_create(
             slot=slot, jobseeker=jobseeker, environment_checklist=dict(FULL_CHECKLIST)
         )
@@ -205,4 +210,4 @@ def test_consent_is_asked_again_from_the_effective_date():
 def test_agreeing_early_to_an_announced_version_counts_from_its_effective_date():
     office, jobseeker, v1, v2 = _world()
     consent_record(jobseeker=jobseeker, terms_version=v2, now=tokyo(2026, 11, 5))
-    assert consent_required(jobseeker=jobseeker, now=V2_EFFECTIVE) is None
+    assert _asked(jobseeker=jobseeker, now=V2_EFFECTIVE) is None
