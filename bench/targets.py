@@ -7,6 +7,7 @@ booking is the check-answers page's POST, exactly as the browser sends it.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 from bench import dataset
@@ -257,6 +258,52 @@ def race_rounds(world: World, *, rounds: int, attempts: int):
         world.race_slots.append(slot)
         people = [world.free_jobseekers[office].pop() for _ in range(attempts)]
         yield [_attempt(slot=slot, session=s) for s in sessions_for(people, slot=slot)]
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page, with the fields a browser sends when it is submitted unchanged
+    (a radio group sends its checked button, or here its first, as if the person chose it)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._open: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._open = {"method": a.get("method", "get").lower(), "action": a.get("action", "")}
+            self._open["fields"] = {}
+            self.forms.append(self._open)
+        elif tag in ("input", "button") and self._open is not None and a.get("name"):
+            kind = a.get("type", "text" if tag == "input" else "submit").lower()
+            fields = self._open["fields"]
+            if kind == "radio":
+                if a["name"] not in fields or "checked" in a:
+                    fields[a["name"]] = a.get("value", "on")
+            elif kind not in ("submit", "checkbox", "image", "reset", "button"):
+                fields[a["name"]] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+
+def posted_form(html: str, *, having: str) -> tuple[str, dict[str, str]]:
+    """(action, fields) of the page's POST form that has a field `having`, as the browser would
+    submit it; an empty action is the page's own URL. LookupError when the page has none."""
+    parser = _Forms()
+    parser.feed(html)
+    for form in parser.forms:
+        if form["method"] == "post" and having in form["fields"]:
+            return form["action"], form["fields"]
+    raise LookupError(f"no POST form with a field {having!r}")
+
+
+def chose_time(response: Response) -> bool:
+    """The slot-choice form was accepted: the redirect to the journey's next step."""
+    location = response.headers.get("location", "")
+    return response.status == 302 and location.startswith(("/book/details/", "/book/check/"))
 
 
 def booked(response: Response) -> bool:
