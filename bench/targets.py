@@ -8,6 +8,7 @@ booking is the check-answers page's POST, exactly as the browser sends it.
 import datetime as dt
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 from bench import dataset
@@ -101,13 +102,13 @@ class Session:
     key: str
     csrf: str
 
-    def headers(self, *, form: bool = False) -> dict[str, str]:
+    def cookies(self) -> dict[str, str]:
         from django.conf import settings
 
-        cookie = (
-            f"{settings.SESSION_COOKIE_NAME}={self.key}; {settings.CSRF_COOKIE_NAME}={self.csrf}"
-        )
-        headers = {"Cookie": cookie}
+        return {settings.SESSION_COOKIE_NAME: self.key, settings.CSRF_COOKIE_NAME: self.csrf}
+
+    def headers(self, *, form: bool = False) -> dict[str, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies().items())}
         if form:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         return headers
@@ -183,6 +184,33 @@ def slot_choice(world: World) -> Page:
         headers=viewer.headers(),
         cookies=_cookies(viewer),
     )
+
+
+def slot_choice_viewers(world: World, count: int) -> list[Session]:
+    """`count` more jobseekers of the viewer's office with the viewer's time chosen: each is
+    served the very page the page runs measured (same office, day, language and time chosen),
+    from the cache, whichever worker made it."""
+    office = world.office_ids[0]
+    people = [world.free_jobseekers[office].pop(0) for _ in range(count)]
+    return sessions_for(people, slot=world.open_slots[office][0])
+
+
+def form_submission(*, session: Session, path: str, page: Response, origin: str) -> Attempt:
+    """The POST a browser sends when the person submits, unchanged, the slot-choice form of
+    `page` (the answer to a GET of `path` with `session`'s cookies), with the cookies that
+    answer set. LookupError when the page has no such form."""
+    action, fields = posted_form(page.body.decode("utf-8", errors="replace"), having="slot")
+    cookies = session.cookies()
+    for line in page.headers.get("set-cookie", "").split("\n"):
+        for name, morsel in SimpleCookie(line).items():
+            cookies[name] = morsel.value
+    headers = {
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": origin,
+        "Referer": origin + path,
+    }
+    return Attempt(path=action or path, headers=headers, body=urlencode(fields).encode())
 
 
 def _cookies(session: Session) -> dict[str, str]:
@@ -300,10 +328,10 @@ def posted_form(html: str, *, having: str) -> tuple[str, dict[str, str]]:
     raise LookupError(f"no POST form with a field {having!r}")
 
 
-def chose_time(response: Response) -> bool:
-    """The slot-choice form was accepted: the redirect to the journey's next step."""
-    location = response.headers.get("location", "")
-    return response.status == 302 and location.startswith(("/book/details/", "/book/check/"))
+def chose_time(status: int, location: str) -> bool:
+    """The slot-choice form was accepted: the redirect to the journey's next step (a refused
+    CSRF token is a 403, an invalid time the page again)."""
+    return status == 302 and location.startswith(("/book/details/", "/book/check/"))
 
 
 def booked(response: Response) -> bool:
