@@ -92,7 +92,9 @@ def describe() -> str:
         "the slot-choice page is a day's free times (`/book/date/<day>/`) for a signed-in "
         "jobseeker; a booking is the POST of the check-answers page (`/book/check/`) with the "
         "jobseeker's session (checklist and details done) and a CSRF token, as the browser sends "
-        'it; success is the redirect to the confirmation, a refusal the 409 "just taken" page'
+        'it; success is the redirect to the confirmation, a refusal the 409 "just taken" page; '
+        "the slot-choice form is accepted when it redirects to the next step (a refused CSRF "
+        "token is a 403)"
     )
 
 

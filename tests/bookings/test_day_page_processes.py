@@ -84,13 +84,17 @@ def test_every_page_any_worker_serves_from_the_cache_can_be_submitted(world, ser
     ]
     statuses: dict[str, list[int]] = {"GET": [], "POST": []}
     refused = []
-    for round_ in range(ROUNDS):
+    round_ = 0
+    # ROUNDS at least, and on until every worker has served the page (the kernel hands each
+    # connection to whichever worker accepts first; in practice both serve from the start).
+    while round_ < ROUNDS or (len(_day_page_servers(server)) < WORKERS and round_ < 4 * ROUNDS):
         for n, browser in enumerate(people):
             page = browser.get(DAY_URL)
             statuses["GET"].append(page.status)
             assert page.status == 200, page.text[:500]
             action, fields = posted_form(page.text, having="slot")
-            # Another time each round: the time chosen is part of what the page is kept under.
+            # Another time every few rounds: the time chosen is part of what the page is kept
+            # under, so new copies are made (by whichever worker) as the test goes.
             times = TIME.findall(page.text)
             assert len(times) == 4
             fields["slot"] = times[(round_ // 3 + n) % len(times)]
@@ -98,13 +102,16 @@ def test_every_page_any_worker_serves_from_the_cache_can_be_submitted(world, ser
             statuses["POST"].append(answer.status)
             if answer.status != 302 or answer.location != "/book/details/":
                 refused.append((round_, n, answer.status, answer.location, answer.text[:300]))
-    requests = len(people) * ROUNDS
-    gets = [pid for pid, method, path, _ in server.served() if (method, path) == ("GET", DAY_URL)]
-    assert len(gets) == requests
-    # Both workers served the page: copies one of them made were served by the other.
-    assert len(set(gets)) == WORKERS
+        round_ += 1
+    requests = len(people) * round_
+    # Every worker served the page: copies one of them made were served by the others.
+    assert len(_day_page_servers(server)) == WORKERS
     assert not refused, f"{len(refused)} of {requests} submissions refused: {refused[:3]}"
     assert statuses == {"GET": [200] * requests, "POST": [302] * requests}
+
+
+def _day_page_servers(server) -> set[int]:
+    return {pid for pid, method, path, _ in server.served() if (method, path) == ("GET", DAY_URL)}
 
 
 def test_the_server_runs_on_the_test_s_clock(world, server, settings):
