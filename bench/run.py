@@ -1,14 +1,16 @@
 """Load and race benchmark of the public pages: one command, a table, docs/benchmarks.md.
 
-    .venv/bin/python bench/run.py [--keep] [--seconds 8] [--no-scale] [--no-write]
+    .venv/bin/python bench/run.py [--keep] [--seconds 8] [--no-scale] [--no-write] [--workers 2]
 
 1. Creates the PostgreSQL database `hwbook_bench` (dropped first if left over), migrates it and
    loads the data set of `bench/dataset.py`: 10 offices, 100 counselors, 8 weeks of slots back
    and ahead, 20,000 jobseekers, 50,000 past reservations.
-2. Starts gunicorn with 2 sync workers on it (`config.settings.bench`: production-like, plus the
-   trivial one-query baseline view) and measures from the loopback:
+2. Starts gunicorn with 2 sync workers (`--workers`; no `--preload`, as deployed) on it
+   (`config.settings.bench`: production-like, plus the trivial one-query baseline view) and
+   measures from the loopback:
    - the slot-choice page against the trivial view, alternately (wrk, 8 connections): the
-     throughput ratio and both p95s;
+     throughput ratio and both p95s; then checks that the page counted works: 60 other
+     jobseekers each get it from the cache and submit the form it gave them, all accepted;
    - booking submissions from 20 concurrent clients, each a different jobseeker and slot, once
      with clients pausing about a second between bookings (p95, the goal) and once back to
      back (saturation: throughput, and the queue's latency);
@@ -34,6 +36,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +55,7 @@ BOOKINGS_PER_CLIENT = 25
 BOOKING_THINK = 1.0  # seconds, mean pause of a client before each booking
 RACE_ATTEMPTS = 200
 RACE_ROUNDS = 20
+FORM_CHECKS = 60  # slot-choice pages served from the cache whose form the bench submits
 DOC = ROOT / "docs" / "benchmarks.md"
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
@@ -98,7 +102,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
@@ -111,7 +115,7 @@ def start_gunicorn(port: int) -> subprocess.Popen:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            str(WORKERS),
+            str(workers),
             "--backlog",
             "2048",
             "--log-level",
@@ -167,7 +171,7 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def machine() -> str:
+def machine(workers: int) -> str:
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -192,7 +196,7 @@ def machine() -> str:
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GiB; {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}, Django {django.get_version()}, "
-        f"PostgreSQL {pg}; gunicorn {WORKERS} sync workers; load generator on the same machine; "
+        f"PostgreSQL {pg}; gunicorn {workers} sync workers; load generator on the same machine; "
         f"load average before the run {load}"
     )
 
@@ -280,6 +284,49 @@ def measure_pages(port: int, seconds: int, rows: list[Row], world: targets.World
         )
     )
     rows.append(Row("Non-2xx or failed requests in the page runs", str(bad), "0", bad == 0))
+
+
+def check_page_forms(port: int, rows: list[Row], world: targets.World, *, count: int) -> None:
+    """The page the runs counted must work: `count` other jobseekers each open it (served from
+    the copy the runs used, made by whichever worker) and submit the form it gave them, as a
+    browser does. A 200 that cannot be booked from is a broken page, however fast."""
+    page = targets.slot_choice(world)
+    sessions = targets.slot_choice_viewers(world, count)
+    origin = f"http://127.0.0.1:{port}"
+    gets: Counter[int] = Counter()
+    posts: Counter[int] = Counter()
+
+    async def round_trips() -> int:
+        accepted = 0
+        for session in sessions:
+            got = await loadgen.http("127.0.0.1", port, "GET", page.path, headers=session.headers())
+            gets[got.status] += 1
+            try:
+                form = targets.form_submission(
+                    session=session, path=page.path, page=got, origin=origin
+                )
+            except LookupError:
+                continue
+            answer = await loadgen.http(
+                "127.0.0.1", port, "POST", form.path, headers=form.headers, body=form.body
+            )
+            posts[answer.status] += 1
+            accepted += targets.chose_time(answer.status, answer.headers.get("location", ""))
+        return accepted
+
+    accepted = asyncio.run(round_trips())
+    rows.append(
+        Row(
+            f"{page.label}: its form submitted after each cached GET ({count} jobseekers)",
+            f"{accepted}/{count} accepted (GET {_statuses(gets)}; POST {_statuses(posts)})",
+            "all accepted",
+            accepted == count,
+        )
+    )
+
+
+def _statuses(counts: Counter) -> str:
+    return ", ".join(f"{n}x {status}" for status, n in sorted(counts.items())) or "none"
 
 
 def loadgen_tool(t: loadgen.Throughput) -> str:
@@ -440,6 +487,7 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update the doc")
     parser.add_argument("--race-rounds", type=int, default=RACE_ROUNDS)
     parser.add_argument("--race-attempts", type=int, default=RACE_ATTEMPTS)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn sync workers")
     args = parser.parse_args()
 
     if loadgen.ensure_wrk() is None:
@@ -467,7 +515,7 @@ def main() -> int:
     rows: list[Row] = []
     info = {
         "date": dt.datetime.now(dt.UTC).astimezone(dataset.TOKYO).strftime("%Y-%m-%d %H:%M JST"),
-        "machine": machine(),
+        "machine": machine(args.workers),
         "data": (
             f"{dataset.OFFICES} offices, {loaded.counselors} counselors, {loaded.slots:,} slots "
             f"({dataset.WEEKS_BACK} weeks back, {dataset.WEEKS_AHEAD} ahead), "
@@ -480,7 +528,7 @@ def main() -> int:
     connections.close_all()
 
     port = free_port()
-    proc = start_gunicorn(port)
+    proc = start_gunicorn(port, args.workers)
     try:
         masters = proc.pid
         for path in ("/bench/trivial/", targets.slot_choice(world).path):
@@ -490,6 +538,8 @@ def main() -> int:
                 asyncio.run(loadgen.http("127.0.0.1", port, "GET", path, headers=headers))
         say("measuring the slot-choice page against the trivial view…")
         measure_pages(port, args.seconds, rows, world)
+        say("submitting the form of the slot-choice page as served from the cache…")
+        check_page_forms(port, rows, world, count=FORM_CHECKS)
         say("booking submissions…")
         measure_bookings(port, rows, world)
         say("race on one slot…")

@@ -7,6 +7,8 @@ booking is the check-answers page's POST, exactly as the browser sends it.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 from bench import dataset
@@ -90,7 +92,9 @@ def describe() -> str:
         "the slot-choice page is a day's free times (`/book/date/<day>/`) for a signed-in "
         "jobseeker; a booking is the POST of the check-answers page (`/book/check/`) with the "
         "jobseeker's session (checklist and details done) and a CSRF token, as the browser sends "
-        'it; success is the redirect to the confirmation, a refusal the 409 "just taken" page'
+        'it; success is the redirect to the confirmation, a refusal the 409 "just taken" page; '
+        "the slot-choice form is accepted when it redirects to the next step (a refused CSRF "
+        "token is a 403)"
     )
 
 
@@ -100,13 +104,13 @@ class Session:
     key: str
     csrf: str
 
-    def headers(self, *, form: bool = False) -> dict[str, str]:
+    def cookies(self) -> dict[str, str]:
         from django.conf import settings
 
-        cookie = (
-            f"{settings.SESSION_COOKIE_NAME}={self.key}; {settings.CSRF_COOKIE_NAME}={self.csrf}"
-        )
-        headers = {"Cookie": cookie}
+        return {settings.SESSION_COOKIE_NAME: self.key, settings.CSRF_COOKIE_NAME: self.csrf}
+
+    def headers(self, *, form: bool = False) -> dict[str, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies().items())}
         if form:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         return headers
@@ -184,6 +188,33 @@ def slot_choice(world: World) -> Page:
     )
 
 
+def slot_choice_viewers(world: World, count: int) -> list[Session]:
+    """`count` more jobseekers of the viewer's office with the viewer's time chosen: each is
+    served the very page the page runs measured (same office, day, language and time chosen),
+    from the cache, whichever worker made it."""
+    office = world.office_ids[0]
+    people = [world.free_jobseekers[office].pop(0) for _ in range(count)]
+    return sessions_for(people, slot=world.open_slots[office][0])
+
+
+def form_submission(*, session: Session, path: str, page: Response, origin: str) -> Attempt:
+    """The POST a browser sends when the person submits, unchanged, the slot-choice form of
+    `page` (the answer to a GET of `path` with `session`'s cookies), with the cookies that
+    answer set. LookupError when the page has no such form."""
+    action, fields = posted_form(page.body.decode("utf-8", errors="replace"), having="slot")
+    cookies = session.cookies()
+    for line in page.headers.get("set-cookie", "").split("\n"):
+        for name, morsel in SimpleCookie(line).items():
+            cookies[name] = morsel.value
+    headers = {
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": origin,
+        "Referer": origin + path,
+    }
+    return Attempt(path=action or path, headers=headers, body=urlencode(fields).encode())
+
+
 def _cookies(session: Session) -> dict[str, str]:
     from django.conf import settings
 
@@ -257,6 +288,52 @@ def race_rounds(world: World, *, rounds: int, attempts: int):
         world.race_slots.append(slot)
         people = [world.free_jobseekers[office].pop() for _ in range(attempts)]
         yield [_attempt(slot=slot, session=s) for s in sessions_for(people, slot=slot)]
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page, with the fields a browser sends when it is submitted unchanged
+    (a radio group sends its checked button, or here its first, as if the person chose it)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._open: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._open = {"method": a.get("method", "get").lower(), "action": a.get("action", "")}
+            self._open["fields"] = {}
+            self.forms.append(self._open)
+        elif tag in ("input", "button") and self._open is not None and a.get("name"):
+            kind = a.get("type", "text" if tag == "input" else "submit").lower()
+            fields = self._open["fields"]
+            if kind == "radio":
+                if a["name"] not in fields or "checked" in a:
+                    fields[a["name"]] = a.get("value", "on")
+            elif kind not in ("submit", "checkbox", "image", "reset", "button"):
+                fields[a["name"]] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._open = None
+
+
+def posted_form(html: str, *, having: str) -> tuple[str, dict[str, str]]:
+    """(action, fields) of the page's POST form that has a field `having`, as the browser would
+    submit it; an empty action is the page's own URL. LookupError when the page has none."""
+    parser = _Forms()
+    parser.feed(html)
+    for form in parser.forms:
+        if form["method"] == "post" and having in form["fields"]:
+            return form["action"], form["fields"]
+    raise LookupError(f"no POST form with a field {having!r}")
+
+
+def chose_time(status: int, location: str) -> bool:
+    """The slot-choice form was accepted: the redirect to the journey's next step (a refused
+    CSRF token is a 403, an invalid time the page again)."""
+    return status == 302 and location.startswith(("/book/details/", "/book/check/"))
 
 
 def booked(response: Response) -> bool:

@@ -17,13 +17,18 @@ If the cache cannot be reached, the database answers.
 
 `cached_page` keeps a whole page made of these answers (the slot-choice page) the same way: with
 the versions it was made under, used only while they are current, and never past the moment
-one of its times stops being bookable.
+one of its times stops being bookable. The page is kept cut where the values of the request go
+(`page_cut`): the CSRF token, the CSP nonce. Any process fills them in with its own request's
+(`page_fill`); nothing a process made up for itself is kept, since any other one may serve the
+copy.
 """
 
 import datetime as dt
 import hashlib
 import logging
+import re
 import uuid
+from collections.abc import Callable, Mapping
 
 from django.core.cache import cache
 from django.db import transaction
@@ -112,13 +117,46 @@ class PageUnavailable(Exception):  # noqa: N818 - a signal to the caller, not an
     """`prepare` found that the page cannot be made for this request (raised through)."""
 
 
-def cached_page(*, office_id: int, variant: tuple, prepare) -> str:
+def page_cut(html: str, values: Mapping[str, str]) -> tuple[str, ...]:
+    """The page as it can be kept for any request: its text cut where each of `values` (name:
+    the value the rendering request put in) occurs, the name in between; ("…", "csrf", "…").
+
+    The values must be random and made for this render (a placeholder token, the request's
+    nonce), so that no text of the page can hold one by chance or by design. Only builtins are
+    kept, so that any process, of any release, reads the copy the same way."""
+    names = {value: name for name, value in values.items() if value}
+    if not names:
+        return (html,)
+    parts: list[str] = []
+    at = 0
+    for found in re.finditer("|".join(map(re.escape, names)), html):
+        parts += [html[at : found.start()], names[found.group()]]
+        at = found.end()
+    parts.append(html[at:])
+    return tuple(parts)
+
+
+def page_fill(parts: tuple[str, ...], values: Mapping[str, Callable[[], str]]) -> str:
+    """The kept page with this request's values put in; each is asked for only if the page has
+    a place for it (asking for the CSRF token sets its cookie, for the nonce puts it in the
+    CSP header)."""
+    filled = {name: values[name]() for name in set(parts[1::2])}
+    return "".join(filled[part] if n % 2 else part for n, part in enumerate(parts))
+
+
+# Part of the key of every kept page: a change of what is kept (its shape) changes it, so that
+# during a rolling release no process reads a copy written by a process of the other release.
+PAGE_FORMAT = 2
+
+
+def cached_page(*, office_id: int, variant: tuple, prepare):
     """A page of the free times a jobseeker of this office sees, rendered once for everyone
     of the office who asks the same.
 
-    `variant` is whatever else the page shows. `prepare()` returns the ids of the offices the
-    page shows and a `render()` that returns (html, seconds it stays true); it is called only
-    when the page is not kept. The page is kept with the versions of those offices, for that
+    `variant` is whatever else the page shows (builtins only: its repr is the key, the same in
+    every process). `prepare()` returns the ids of the offices the page shows and a `render()`
+    that returns (the page as kept, seconds it stays true; see `page_cut`); it is called only
+    when the page is not kept. The page as kept is returned. The page is kept with the versions of those offices, for that
     long and at most `TTL`, and used only while the versions are all current. The office's
     own version is read before `prepare` lists the offices (a change to any office of its
     bureau replaces it), so a list made before a change is not kept under the version after
@@ -126,19 +164,19 @@ def cached_page(*, office_id: int, variant: tuple, prepare) -> str:
     Without the cache, the page is rendered each time.
     """
     digest = hashlib.sha256(repr((office_id, variant)).encode()).hexdigest()
-    key = f"availability:page:{digest}"
+    key = f"availability:page:v{PAGE_FORMAT}:{digest}"
     own = _version_key(office_id)
     try:
         found = cache.get_many([own, key])
         kept = found.get(key)
         if kept is not None and found.get(own) is not None:
-            versions, html = kept
+            versions, page = kept
             current = {office_id: found[own]}
             others = [pk for pk, _ in versions if pk != office_id]
             if others:
                 current.update(_versions(others))
             if all(current[pk] == version for pk, version in versions):
-                return html
+                return page
         own_version = found.get(own) or _versions([office_id])[office_id]
     except Exception:  # noqa: BLE001 - no cache: render
         logger.warning("availability cache unreachable; rendering the page")
@@ -150,10 +188,10 @@ def cached_page(*, office_id: int, variant: tuple, prepare) -> str:
     except Exception:  # noqa: BLE001
         logger.warning("availability cache unreachable; rendering the page")
         return render()[0]
-    html, seconds = render()
+    page, seconds = render()
     if seconds >= 1:
         try:
-            cache.set(key, (versions, html), timeout=min(TTL, int(seconds)))
+            cache.set(key, (versions, page), timeout=min(TTL, int(seconds)))
         except Exception:  # noqa: BLE001
             logger.warning("page not cached (cache unreachable)")
-    return html
+    return page

@@ -11,6 +11,7 @@ import secrets
 import time
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -33,7 +34,7 @@ from jobseekers.signin import (
 )
 
 from . import ratelimit
-from .availability import PageUnavailable, cached_page
+from .availability import PageUnavailable, cached_page, page_cut, page_fill
 from .calendar import TOKYO, format_jp_date, format_jp_range
 from .checklist import CHECKLIST_ITEMS, checklist_missing
 from .errors import (
@@ -485,16 +486,13 @@ def _day_page(request, jobseeker, chosen_day, form, now, *, offices=None, **extr
     return response, free_times_unchanged_for(slots, now=now)
 
 
-# Stands in the cached page for the CSRF token, which differs by request; unguessable, so that no
-# text in the page can be taken for it.
-CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
-
-
 def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) -> HttpResponse:
     """The slot-choice page as a GET shows it: the same for every jobseeker of the office who
     looks at the same day in the same language with the same time chosen, so it is rendered
-    once for them all (`bookings.availability.cached_page`) and only the CSRF token is put in
-    per request. The jobseeker is read in full only when the page is rendered."""
+    once for them all (`bookings.availability.cached_page`), by whichever process, and served
+    by any: it is kept cut where the request's own values go (the CSRF token, the CSP nonce if
+    the page uses it), which are put in per request. The jobseeker is read in full only when
+    the page is rendered."""
     now = timezone.now()
     variant = (
         chosen_day.isoformat(),
@@ -509,7 +507,9 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
             raise PageUnavailable  # signed out or moved office since the look-up: ask again
         offices = day_offices(jobseeker=jobseeker)
 
-        def render() -> tuple[str, float]:
+        def render() -> tuple[tuple[str, ...], float]:
+            # Made for this render and random: no text of the page can hold it.
+            placeholder = secrets.token_hex(24)
             response, seconds = _day_page(
                 request,
                 jobseeker,
@@ -517,17 +517,28 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
                 _time_form(request),
                 now,
                 offices=offices,
-                csrf_token=CSRF_PLACEHOLDER,
+                csrf_token=placeholder,
             )
-            return response.content.decode(), seconds
+            values = {"csrf_token": placeholder}
+            if nonce := get_nonce(request):  # used while rendering: the page carries it
+                values["csp_nonce"] = str(nonce)
+            return page_cut(response.content.decode(), values), seconds
 
         return [o.pk for o in offices], render
 
     try:
-        html = cached_page(office_id=office_id, variant=variant, prepare=prepare)
+        page = cached_page(office_id=office_id, variant=variant, prepare=prepare)
     except PageUnavailable:
         return redirect(request.path)
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return HttpResponse(
+        page_fill(
+            page,
+            {
+                "csrf_token": lambda: get_token(request),
+                "csp_nonce": lambda: str(get_nonce(request)),
+            },
+        )
+    )
 
 
 @require_POST

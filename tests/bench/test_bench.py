@@ -110,3 +110,44 @@ def test_a_bench_client_sees_the_pages_and_books_as_the_browser_does(small_parts
     assert response.status_code == 302
     assert "/book/done/" in response["Location"]
     assert Reservation.objects.filter(status=ReservationStatus.CONFIRMED).count() == 101
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_bench_submits_the_slot_choice_form_a_cached_page_served(small_parts):
+    from urllib.parse import parse_qs
+
+    from django.test import Client
+
+    from bench.loadgen import Response
+
+    now = timezone.now()
+    dataset.load_part(0, now)
+    world = targets.prepare(now=now)
+    page = targets.slot_choice(world)
+    Client(HTTP_COOKIE=page.headers["Cookie"]).get(page.path)  # the viewer's copy, kept
+    [session] = targets.slot_choice_viewers(world, 1)
+    got = Client(HTTP_COOKIE=session.headers()["Cookie"]).get(page.path)
+    served = Response(
+        got.status_code,
+        {"set-cookie": "\n".join(m.OutputString() for m in got.cookies.values())},
+        got.content,
+        0.0,
+    )
+    form = targets.form_submission(
+        session=session, path=page.path, page=served, origin="http://testserver"
+    )
+    assert form.path == page.path
+    fields = parse_qs(form.body.decode())
+    assert fields["slot"] == [str(world.open_slots[world.office_ids[0]][0])]  # the time chosen
+    answer = Client(enforce_csrf_checks=True).generic(
+        "POST", form.path, form.body, headers=form.headers
+    )
+    assert targets.chose_time(answer.status_code, answer["Location"])
+    assert answer["Location"] == "/book/check/"
+    # The same form with another token is refused, and the bench would say so.
+    forged = form.body.replace(b"csrfmiddlewaretoken=", b"csrfmiddlewaretoken=x")
+    refused = Client(enforce_csrf_checks=True).generic(
+        "POST", form.path, forged, headers=form.headers
+    )
+    assert not targets.chose_time(refused.status_code, refused.get("Location", ""))
