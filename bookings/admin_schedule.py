@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET
 from jobseekers.services import audit_record_views
 from notifications.models import NotificationStatus
 
-from .admin_scope import scoped_choices
+from .admin_scope import scoped_choices, scoped_queryset
 from .calendar import format_jp_date, tokyo_date
-from .models import Counselor, ReservationStatus, Slot
-from .selectors import offices_for_staff, schedule_days
+from .models import Counselor, Office, ReservationStatus, Slot
+from .selectors import schedule_days
 
 
 class ScheduleForm(forms.Form):
@@ -60,7 +60,7 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
         form = ScheduleForm(initial={"date": day}, user=user)
     start = day - dt.timedelta(days=day.weekday()) if days == 7 else day
     schedule = schedule_days(
-        offices=offices_for_staff(user), start=start, days=days, counselor=counselor
+        offices=scoped_queryset(request, Office), start=start, days=days, counselor=counselor
     )
     audit_record_views(
         actor=user,
