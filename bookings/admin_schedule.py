@@ -18,6 +18,8 @@ from .admin_scope import scoped_choices, scoped_queryset
 from .calendar import format_jp_date, tokyo_date
 from .models import Counselor, Office, ReservationStatus, Slot
 from .selectors import schedule_days
+from .services.reservations import follow_up_allowed
+from .services.sessions import session_start_opens_at, session_start_refusal
 
 
 class ScheduleForm(forms.Form):
@@ -81,9 +83,18 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
                     labels.get(status, status) if status else _("Not queued")
                 )
                 slot.booking.invitation_sent = status == NotificationStatus.SENT
-                slot.booking.startable = slot.booking.status == ReservationStatus.CONFIRMED and (
-                    tokyo_date(slot.starts_at) == tokyo_date(now)
+                # Offered exactly when the service would start it; before that, the time it can.
+                booking = slot.booking
+                refusal = session_start_refusal(reservation=booking, now=now)
+                booking.startable = refusal is None
+                booking.start_opens_at = (
+                    session_start_opens_at(reservation=booking)
+                    if booking.status == ReservationStatus.CONFIRMED
+                    and tokyo_date(booking.starts_at) == tokyo_date(now)
+                    and refusal is not None
+                    else None
                 )
+                booking.can_follow_up = follow_up_allowed(reservation=booking, now=now)
     step = dt.timedelta(days=days)
     query = f"&counselor={counselor.pk}" if counselor else ""
     return TemplateResponse(

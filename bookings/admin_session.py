@@ -32,7 +32,13 @@ from .calendar import format_jp_range
 from .errors import BookingError
 from .models import Office, Reservation, ReservationStatus
 from .selectors import office_week_figures
-from .services.sessions import session_end, session_end_early, session_start
+from .services.reservations import follow_up_allowed
+from .services.sessions import (
+    session_end,
+    session_end_early,
+    session_start,
+    session_start_refusal,
+)
 
 FIGURES_WEEKS = 12
 
@@ -125,6 +131,8 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
         audit_record_views(
             actor=request.user, jobseeker_ids=[reservation.jobseeker_id], target=f"session:{pk}"
         )
+    now = timezone.now()
+    start_refusal = session_start_refusal(reservation=reservation, now=now)
     return TemplateResponse(
         request,
         "admin/bookings/reservation/session.html",
@@ -133,8 +141,15 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
             _("Session"),
             reservation=reservation,
             when=format_jp_range(reservation.starts_at, reservation.ends_at),
-            can_start=reservation.status == ReservationStatus.CONFIRMED,
+            # The button only when the service would start it; otherwise when it will.
+            can_start=start_refusal is None,
+            start_note=(
+                start_refusal.message
+                if start_refusal is not None and reservation.status == ReservationStatus.CONFIRMED
+                else ""
+            ),
             in_session=reservation.status == ReservationStatus.IN_SESSION,
+            can_follow_up=follow_up_allowed(reservation=reservation, now=now),
             end_form=end_form,
             early_form=early_form,
             opts=Reservation._meta,
