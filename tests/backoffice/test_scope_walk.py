@@ -584,8 +584,28 @@ def walk(world: World, role: str) -> Walk:
             state.post(case, _post_data(world, case.owner))
     if not super_user:
         _walk_actions(world, state)
+        _walk_autocompletes(world, state)
     assert client.get(reverse("admin:index")).status_code == 200, "the walk logged itself out"
     return state
+
+
+def _walk_autocompletes(world: World, state: Walk) -> None:
+    """Every autocomplete field of every form, searched for another office's tag and number.
+
+    (The admin's one JSON endpoint: it answers from the target model's admin queryset.)
+    """
+    url = reverse("admin:autocomplete")
+    for model, model_admin in admin.site._registry.items():
+        for field_name in model_admin.autocomplete_fields:
+            for owner in state.hidden:
+                for term in (world.places[owner].tag, world.places[owner].jobseekers[0].number):
+                    query = {
+                        "app_label": model._meta.app_label,
+                        "model_name": model._meta.model_name,
+                        "field_name": field_name,
+                        "term": term,
+                    }
+                    state.get(Case(url, None, url, "autocomplete"), query)
 
 
 def _walk_actions(world: World, state: Walk) -> None:
