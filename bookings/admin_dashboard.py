@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from .admin_scope import scoped_queryset
 from .calendar import format_jp_date
-from .models import Reservation
+from .models import Office, Reservation
 from .selectors import staff_dashboard
 
 
@@ -17,7 +18,7 @@ from .selectors import staff_dashboard
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("bookings.view_reservation"):
         raise PermissionDenied
-    dashboard = staff_dashboard(user=request.user, now=timezone.now())
+    dashboard = staff_dashboard(offices=scoped_queryset(request, Office), now=timezone.now())
     return TemplateResponse(
         request,
         "admin/bookings/dashboard.html",

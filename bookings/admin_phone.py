@@ -19,11 +19,11 @@ from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record
 
-from .admin_scope import office_scope_q, scoped_or_404
+from .admin_scope import scoped_or_404, scoped_queryset
 from .calendar import TOKYO, format_jp_range
 from .errors import BookingError
 from .models import Counselor, Reservation, ReservationStatus, Slot
-from .selectors import free_slots, offices_for_staff, upcoming_for_phone
+from .selectors import free_slots, upcoming_for_phone
 from .services.reservations import (
     follow_up_allowed,
     reservation_cancel,
@@ -93,10 +93,8 @@ def phone_search_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         searched = True
         term = form.cleaned_data["q"].strip()
-        scope = Jobseeker.objects.filter(office__in=offices_for_staff(request.user))
-        by_reference = Reservation.objects.filter(
-            office_scope_q(request.user, "office"), reference=term.upper()
-        ).first()
+        scope = scoped_queryset(request, Jobseeker)
+        by_reference = scoped_queryset(request, Reservation).filter(reference=term.upper()).first()
         if by_reference is not None:
             return redirect("admin:bookings_reservation_phone", by_reference.pk)
         jobseekers = list(
@@ -283,9 +281,7 @@ def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         elif form.is_valid():
             data = form.cleaned_data
-            slot = Slot.objects.filter(
-                office_scope_q(request.user, "office"), pk=data["slot"]
-            ).first()
+            slot = scoped_queryset(request, Slot).filter(pk=data["slot"]).first()
             if slot is None:
                 messages.error(request, _("Choose one of the free times shown."))
             else:

@@ -14,10 +14,12 @@ from django.views.decorators.http import require_GET
 from jobseekers.services import audit_record_views
 from notifications.models import NotificationStatus
 
-from .admin_scope import scoped_choices
+from .admin_scope import scoped_choices, scoped_queryset
 from .calendar import format_jp_date, tokyo_date
-from .models import Counselor, ReservationStatus, Slot
-from .selectors import offices_for_staff, schedule_days
+from .models import Counselor, Office, ReservationStatus, Slot
+from .selectors import schedule_days
+from .services.reservations import follow_up_allowed
+from .services.sessions import session_start_opens_at, session_start_refusal
 
 
 class ScheduleForm(forms.Form):
@@ -60,7 +62,7 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
         form = ScheduleForm(initial={"date": day}, user=user)
     start = day - dt.timedelta(days=day.weekday()) if days == 7 else day
     schedule = schedule_days(
-        offices=offices_for_staff(user), start=start, days=days, counselor=counselor
+        offices=scoped_queryset(request, Office), start=start, days=days, counselor=counselor
     )
     audit_record_views(
         actor=user,
@@ -81,9 +83,18 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
                     labels.get(status, status) if status else _("Not queued")
                 )
                 slot.booking.invitation_sent = status == NotificationStatus.SENT
-                slot.booking.startable = slot.booking.status == ReservationStatus.CONFIRMED and (
-                    tokyo_date(slot.starts_at) == tokyo_date(now)
+                # Offered exactly when the service would start it; before that, the time it can.
+                booking = slot.booking
+                refusal = session_start_refusal(reservation=booking, now=now)
+                booking.startable = refusal is None
+                booking.start_opens_at = (
+                    session_start_opens_at(reservation=booking)
+                    if booking.status == ReservationStatus.CONFIRMED
+                    and tokyo_date(booking.starts_at) == tokyo_date(now)
+                    and refusal is not None
+                    else None
                 )
+                booking.can_follow_up = follow_up_allowed(reservation=booking, now=now)
     step = dt.timedelta(days=days)
     query = f"&counselor={counselor.pk}" if counselor else ""
     return TemplateResponse(

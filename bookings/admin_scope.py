@@ -1,13 +1,21 @@
 """Least privilege in the admin (Art 9): every list, form, action and page sees one office.
 
 Office staff and counselors see their office; a bureau administrator sees the offices of the
-bureau; a superuser sees everything. `OfficeScopedAdmin` is the base of every ModelAdmin of
-the project: its queryset, its foreign-key choices and its object look-ups are limited, and an
-object outside the scope is a 404, also when its URL is typed by hand.
+bureau; a superuser sees everything (`selectors.offices_for_staff`). `OfficeScopedAdmin` is the
+base of every ModelAdmin of the project: its queryset, its foreign-key choices, its list
+filters and its object look-ups are limited, and an object outside the scope is a 404, also
+when its URL is typed by hand.
+
+Custom staff pages, exports and figures read rows only through `scoped_queryset` (or
+`scoped_or_404` for one object): the rows of a model a user may read are, by definition, those
+its ModelAdmin's list shows. A page that builds its own queryset is how an export once listed
+another bureau's usage records while the list hid them.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -81,6 +89,27 @@ class OfficeScopedAdmin(admin.ModelAdmin):
             raise Http404
         return obj
 
+    def get_list_filter(self, request: HttpRequest):
+        # A filter on a related field names only the values found in the rows the user sees
+        # (Django's default lists every row of the related table: other bureaus' versions,
+        # other offices' names).
+        return [self._scoped_filter(entry) for entry in super().get_list_filter(request)]
+
+    def _scoped_filter(self, entry):
+        if isinstance(entry, str):
+            name = entry
+        elif isinstance(entry, tuple | list) and entry[1] is admin.RelatedFieldListFilter:
+            name = entry[0]
+        else:
+            return entry  # a SimpleListFilter or a chosen filter class: it scopes itself
+        try:
+            field = get_fields_from_path(self.model, name)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return entry
+        if field.is_relation:
+            return (name, admin.RelatedOnlyFieldListFilter)
+        return entry
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         choices = scoped_choices(db_field.related_model, request.user)
         if choices is not None:
@@ -104,9 +133,22 @@ class OfficeScopedInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def scoped_or_404(queryset: QuerySet, request: HttpRequest, path: str = "office", **lookup):
-    """One object among those of the user's offices; 404 for anything else (thin custom views)."""
-    obj = queryset.filter(office_scope_q(request.user, path), **lookup).first()
+def scoped_queryset(request: HttpRequest, model: type[Model]) -> QuerySet:
+    """The rows of `model` the staff user may read: exactly those its admin list shows.
+
+    The one way a custom page, an export or a figure reads records. A model with no ModelAdmin
+    has no rule yet, and asking for it fails loudly (NotRegistered) rather than reading all.
+    """
+    return admin.site.get_model_admin(model).get_queryset(request)
+
+
+def scoped_or_404(queryset: QuerySet, request: HttpRequest, **lookup):
+    """One object of `queryset` among those the user may read (`scoped_queryset`); else 404.
+
+    `queryset` only adds joins (select_related) and conditions; the scope is the model's.
+    """
+    scope = scoped_queryset(request, queryset.model).values("pk")
+    obj = queryset.filter(pk__in=scope, **lookup).first()
     if obj is None:
         raise Http404
     return obj

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -27,11 +27,18 @@ from jobseekers.policy import (
 )
 from jobseekers.services import audit_record_views
 
+from .admin_scope import scoped_or_404, scoped_queryset
 from .calendar import format_jp_range
 from .errors import BookingError
-from .models import Reservation, ReservationStatus
-from .selectors import office_week_figures, offices_for_staff
-from .services.sessions import session_end, session_end_early, session_start
+from .models import Office, Reservation, ReservationStatus
+from .selectors import office_week_figures
+from .services.reservations import follow_up_allowed
+from .services.sessions import (
+    session_end,
+    session_end_early,
+    session_start,
+    session_start_refusal,
+)
 
 FIGURES_WEEKS = 12
 
@@ -74,10 +81,10 @@ def _context(request: HttpRequest, title: str, **extra) -> dict:
 @require_http_methods(["GET", "POST"])
 def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "bookings.change_reservation")
-    reservation = get_object_or_404(
+    reservation = scoped_or_404(
         Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
+        request,
         pk=pk,
-        office__in=offices_for_staff(request.user),
     )
     end_form = SessionEndForm()
     early_form = SessionEndEarlyForm()
@@ -124,6 +131,8 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
         audit_record_views(
             actor=request.user, jobseeker_ids=[reservation.jobseeker_id], target=f"session:{pk}"
         )
+    now = timezone.now()
+    start_refusal = session_start_refusal(reservation=reservation, now=now)
     return TemplateResponse(
         request,
         "admin/bookings/reservation/session.html",
@@ -132,8 +141,15 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
             _("Session"),
             reservation=reservation,
             when=format_jp_range(reservation.starts_at, reservation.ends_at),
-            can_start=reservation.status == ReservationStatus.CONFIRMED,
+            # The button only when the service would start it; otherwise when it will.
+            can_start=start_refusal is None,
+            start_note=(
+                start_refusal.message
+                if start_refusal is not None and reservation.status == ReservationStatus.CONFIRMED
+                else ""
+            ),
             in_session=reservation.status == ReservationStatus.IN_SESSION,
+            can_follow_up=follow_up_allowed(reservation=reservation, now=now),
             end_form=end_form,
             early_form=early_form,
             opts=Reservation._meta,
@@ -145,11 +161,7 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def jobseeker_refusal_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "jobseekers.change_jobseeker")
-    jobseeker = get_object_or_404(
-        Jobseeker.objects.select_related("office"),
-        pk=pk,
-        office__in=offices_for_staff(request.user),
-    )
+    jobseeker = scoped_or_404(Jobseeker.objects.select_related("office"), request, pk=pk)
     suspend_form = SuspendForm()
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -199,7 +211,7 @@ def figures_view(request: HttpRequest) -> HttpResponse:
     _require(request, "bookings.view_reservation")
     now = timezone.now()
     rows = office_week_figures(
-        offices=offices_for_staff(request.user),
+        offices=scoped_queryset(request, Office),
         since=now - dt.timedelta(weeks=FIGURES_WEEKS),
         until=now,
     )

@@ -77,6 +77,14 @@ def format_jp_range(
     )
 
 
+def format_jp_datetime(moment: dt.datetime, language: str | None = None) -> str:
+    """2026年12月1日（火）09:45 in Japanese; Tue 1 Dec 2026, 09:45 in English (Asia/Tokyo)."""
+    local = moment.astimezone(TOKYO)
+    language = language or get_language() or "ja"
+    separator = ", " if language.startswith("en") else ""
+    return f"{format_jp_date(local.date(), language)}{separator}{local:%H:%M}"
+
+
 def format_jp_date(day: dt.date, language: str | None = None) -> str:
     language = language or get_language() or "ja"
     if language.startswith("en"):

@@ -131,6 +131,33 @@ class SlotHasReservation(BookingError):
     )
 
 
+class SessionTooEarly(BookingError):
+    """A consultation is started on its own day, at most a few minutes before it begins."""
+
+    code = "session_too_early"
+    default_message = _("This consultation cannot be started yet.")
+
+    def __init__(self, message=None, *, opens_at=None, minutes: int | None = None):
+        if message is None and opens_at is not None:
+            message = format_lazy(
+                _(
+                    "This consultation can be started from {time} ({minutes} minutes before it "
+                    "begins), not earlier."
+                ),
+                time=opens_at,
+                minutes=minutes,
+            )
+        super().__init__(message)
+
+
+class SessionDayPassed(BookingError):
+    code = "session_day_passed"
+    default_message = _(
+        "The day of this consultation has passed: a consultation can be started only on its "
+        "own day."
+    )
+
+
 class NotInSession(BookingError):
     code = "not_in_session"
     default_message = _(

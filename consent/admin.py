@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.admin_scope import OfficeScopedAdmin
+from bookings.admin_scope import OfficeScopedAdmin, scoped_or_404
 from bookings.models import Bureau
 from bookings.selectors import offices_for_staff
 from jobseekers.admin_audit import ChangePageViewAudit
@@ -119,7 +119,7 @@ class TermsVersionAdmin(OfficeScopedAdmin):
 def _version_for(request: HttpRequest, pk: int) -> TermsVersion:
     if not is_bureau_administrator(request.user):
         raise PermissionDenied
-    return get_object_or_404(TermsVersion, pk=pk, bureau__in=_bureaus_for(request.user))
+    return scoped_or_404(TermsVersion.objects.all(), request, pk=pk)
 
 
 def _notice_preview(version: TermsVersion, language: str) -> dict:

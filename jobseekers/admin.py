@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from bookings.admin_scope import OfficeScopedAdmin, scoped_choices, scoped_or_404
+from bookings.admin_scope import (
+    OfficeScopedAdmin,
+    bureaus_for_staff,
+    scoped_choices,
+    scoped_or_404,
+    scoped_queryset,
+)
 from bookings.admin_session import jobseeker_refusal_view
 from bookings.calendar import tokyo_date
 from bookings.errors import BookingError
@@ -254,7 +260,13 @@ def roster_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("This preview has expired; upload the file again."))
             return redirect("admin:jobseekers_jobseeker_roster")
         try:
-            done = roster_import(rows=stored["rows"], office=office, actor=request.user, now=now)
+            done = roster_import(
+                rows=stored["rows"],
+                office=office,
+                actor=request.user,
+                jobseekers=scoped_queryset(request, Jobseeker),
+                now=now,
+            )
         except RosterError as exc:
             messages.error(request, exc.message)
             return redirect("admin:jobseekers_jobseeker_roster")
@@ -275,7 +287,12 @@ def roster_view(request: HttpRequest) -> HttpResponse:
             office = form.cleaned_data["office"]
             upload = form.cleaned_data["file"]
             data = upload.read(2 * 1024 * 1024 + 1)
-            preview = roster_preview(data=data, office=office, today=tokyo_date(now))
+            preview = roster_preview(
+                data=data,
+                office=office,
+                today=tokyo_date(now),
+                jobseekers=scoped_queryset(request, Jobseeker),
+            )
             if preview.ok:
                 status = 200
                 token = secrets.token_urlsafe(16)
@@ -321,12 +338,16 @@ class AuditEntryAdmin(AuditEntryAdminBase, OfficeScopedAdmin):
     date_hierarchy = "at"
 
     def get_queryset(self, request):
-        # Art 9: the trail of their office's jobseekers; entries about no jobseeker (exports)
-        # only for the bureau administrator.
+        # Art 9: the trail of their office's jobseekers. An entry about no jobseeker (an
+        # export) belongs to the bureau of the staff member who acted, as the export itself
+        # does (UsageExportAdmin), and only the bureau administrator reads it.
         entries = super().get_queryset(request)
         if request.user.is_superuser:
             return entries
         mine = entries.filter(jobseeker__office__in=offices_for_staff(request.user))
         if is_bureau_administrator(request.user):
-            return mine | entries.filter(jobseeker__isnull=True)
+            return mine | entries.filter(
+                jobseeker__isnull=True,
+                actor__staff_profile__bureau__in=bureaus_for_staff(request.user),
+            )
         return mine

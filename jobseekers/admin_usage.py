@@ -15,8 +15,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bookings.admin_scope import OfficeScopedAdmin
+from bookings.admin_scope import OfficeScopedAdmin, scoped_queryset
 from bookings.calendar import tokyo_date
+from bookings.models import Reservation
 from bookings.selectors import offices_for_staff
 from jobseekers.numbers import normalize_jobseeker_number
 
@@ -51,7 +52,12 @@ class BureauAdministratorOnly:
 
 
 def _visible_records(request: HttpRequest):
-    """Records of the administrator's bureau's jobseekers, and anonymous ones (no bureau)."""
+    """Records of the administrator's bureau's jobseekers, and anonymous ones (no bureau).
+
+    The rule of this model (`UsageRecordAdmin.get_queryset`); the export and the figures read
+    through it with `scoped_queryset`. A record of no jobseeker is a visit before anyone signed
+    in: it names no one and no bureau (docs/security.md, "Usage records").
+    """
     records = UsageRecord.objects.all()
     if request.user.is_superuser:
         return records
@@ -129,12 +135,18 @@ class UsageExportForm(forms.Form):
         min_length=MIN_REASON_LENGTH,
     )
 
+    def __init__(self, *args, jobseekers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jobseekers = jobseekers
+
     def clean_number(self):
         raw = self.cleaned_data["number"]
         if not raw.strip():
             return None
         number = normalize_jobseeker_number(raw)
-        jobseeker = Jobseeker.objects.filter(number=number).first()
+        # Looked up among the jobseekers the user may read: another bureau's number answers
+        # as a number nobody has, so the form tells nothing about who is registered elsewhere.
+        jobseeker = self.jobseekers.filter(number=number).first()
         if jobseeker is None:
             raise ValidationError(_("No jobseeker has this number."))
         return jobseeker
@@ -165,21 +177,17 @@ def usage_export_view(request: HttpRequest) -> HttpResponse:
     form = UsageExportForm(
         request.POST or None,
         initial={"since": today - dt.timedelta(days=FIGURES_DAYS), "until": today},
+        jobseekers=scoped_queryset(request, Jobseeker),
     )
     if request.method == "POST" and form.is_valid():
-        jobseeker = form.cleaned_data["number"]
-        if (
-            jobseeker is not None
-            and not offices_for_staff(request.user).filter(pk=jobseeker.office_id).exists()
-        ):
-            raise PermissionDenied
         try:
             export, rows = usage_export(
                 actor=request.user,
+                records=scoped_queryset(request, UsageRecord),
                 reason=form.cleaned_data["reason"],
                 since=form.cleaned_data["since"],
                 until=form.cleaned_data["until"],
-                jobseeker=jobseeker,
+                jobseeker=form.cleaned_data["number"],
             )
         except ExportReasonRequired:
             form.add_error("reason", _("Give the reason for the export."))
@@ -216,9 +224,10 @@ def usage_figures_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The period must be a number of days."))
         return redirect("admin:jobseekers_usagerecord_figures")
     figures = usage_figures(
+        records=scoped_queryset(request, UsageRecord),
+        reservations=scoped_queryset(request, Reservation),
         since=today - dt.timedelta(days=days - 1),
         until=today,
-        offices=offices_for_staff(request.user),
     )
     return TemplateResponse(
         request,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import jaconv
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -129,8 +130,16 @@ def roster_read(text: str) -> list[list[str]]:
     return rows
 
 
-def roster_check(*, rows: list[list[str]], office: Office, today: dt.date) -> RosterPreview:
-    """Check every row; the preview lists each row's problems (nothing is written)."""
+def roster_check(
+    *, rows: list[list[str]], office: Office, today: dt.date, jobseekers: QuerySet[Jobseeker]
+) -> RosterPreview:
+    """Check every row; the preview lists each row's problems (nothing is written).
+
+    `jobseekers` are those the importing staff member may read (the one scoping rule,
+    `bookings.admin_scope.scoped_queryset`). A number registered outside them reads exactly
+    as a number nobody registered: the preview tells no one who is registered with an office
+    they do not see (Art 9), and such a row verifies no one (only this office's are matched).
+    """
     checked: list[RosterRow] = []
     for index, cells in enumerate(rows, start=1):
         row = RosterRow(line=index, cells=cells)
@@ -169,7 +178,9 @@ def roster_check(*, rows: list[list[str]], office: Office, today: dt.date) -> Ro
             seen[row.number] = row.line
     known = {
         jobseeker.number: jobseeker
-        for jobseeker in Jobseeker.objects.filter(number__in=list(seen)).only(
+        for jobseeker in jobseekers.filter(number__in=list(seen))
+        .select_related(None)
+        .only(
             "pk",
             "number",
             "office_id",
@@ -196,14 +207,16 @@ def roster_check(*, rows: list[list[str]], office: Office, today: dt.date) -> Ro
     return RosterPreview(rows=checked)
 
 
-def roster_preview(*, data: bytes, office: Office, today: dt.date) -> RosterPreview:
+def roster_preview(
+    *, data: bytes, office: Office, today: dt.date, jobseekers: QuerySet[Jobseeker]
+) -> RosterPreview:
     """Decode, read and check an uploaded file; file-level problems land in `file_errors`."""
     try:
         text, encoding = roster_decode(data)
         rows = roster_read(text)
     except RosterError as exc:
         return RosterPreview(rows=[], file_errors=[str(exc.message)])
-    preview = roster_check(rows=rows, office=office, today=today)
+    preview = roster_check(rows=rows, office=office, today=today, jobseekers=jobseekers)
     preview.encoding = encoding
     if not rows:
         preview.file_errors.append(str(_("The file has no rows.")))
@@ -211,7 +224,12 @@ def roster_preview(*, data: bytes, office: Office, today: dt.date) -> RosterPrev
 
 
 def roster_import(
-    *, rows: list[list[str]], office: Office, actor, now: dt.datetime | None = None
+    *,
+    rows: list[list[str]],
+    office: Office,
+    actor,
+    jobseekers: QuerySet[Jobseeker],
+    now: dt.datetime | None = None,
 ) -> RosterPreview:
     """Write the roster: every row or none. Returns the checked rows; RosterError if any is bad.
 
@@ -221,7 +239,9 @@ def roster_import(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        preview = roster_check(rows=rows, office=office, today=tokyo_date(now))
+        preview = roster_check(
+            rows=rows, office=office, today=tokyo_date(now), jobseekers=jobseekers
+        )
         if not preview.ok:
             raise RosterError()
         for row in preview.rows:

@@ -172,11 +172,16 @@ def usage_records_purge(*, now: dt.datetime | None = None, days: int | None = No
 
 
 def usage_records_in(
-    *, since: dt.date, until: dt.date, jobseeker: Jobseeker | None = None
+    *,
+    records: QuerySet[UsageRecord],
+    since: dt.date,
+    until: dt.date,
+    jobseeker: Jobseeker | None = None,
 ) -> QuerySet[UsageRecord]:
+    """Those of `records` (the reader's scope) from `since` to `until`, days in Asia/Tokyo."""
     start = dt.datetime.combine(since, dt.time(0), tzinfo=TOKYO)
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
-    records = UsageRecord.objects.filter(at__gte=start, at__lt=end)
+    records = records.filter(at__gte=start, at__lt=end)
     if jobseeker is not None:
         records = records.filter(jobseeker=jobseeker)
     return records
@@ -209,6 +214,7 @@ MIN_REASON_LENGTH = 8
 def usage_export(
     *,
     actor,
+    records: QuerySet[UsageRecord],
     reason: str,
     since: dt.date,
     until: dt.date,
@@ -217,14 +223,16 @@ def usage_export(
 ) -> tuple[UsageExport, Iterator[list[str]]]:
     """Record an export and why (Art 7(2)), then give its rows (header first) for a CSV.
 
-    The export row and its audit entry are committed before any record is read, so an export
-    is never made without a trace.
+    `records` are the records the actor may read, from the one scoping rule
+    (`bookings.admin_scope.scoped_queryset`), never all of them: a bureau exports its own
+    jobseekers' records only (Art 9). The export row and its audit entry are committed before
+    any record is read, so an export is never made without a trace.
     """
     now = now or timezone.now()
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise ExportReasonRequired()
-    records = usage_records_in(since=since, until=until, jobseeker=jobseeker)
+    records = usage_records_in(records=records, since=since, until=until, jobseeker=jobseeker)
     with transaction.atomic():
         export = UsageExport.objects.create(
             at=now,

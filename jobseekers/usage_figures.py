@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
 from bookings.calendar import TOKYO
-from bookings.models import Office, Reservation, ReservationSource
+from bookings.models import Reservation, ReservationSource
 
 from .models import UsageRecord
 
@@ -50,14 +50,22 @@ def _families(records: QuerySet[UsageRecord], field: str) -> list[Figure]:
     return [Figure(label=row[field] or "unknown", count=row["n"]) for row in rows]
 
 
-def usage_figures(*, since: dt.date, until: dt.date, offices: QuerySet[Office]) -> UsageFigures:
+def usage_figures(
+    *,
+    records: QuerySet[UsageRecord],
+    reservations: QuerySet[Reservation],
+    since: dt.date,
+    until: dt.date,
+) -> UsageFigures:
     """Requests per day (Asia/Tokyo), device / OS / browser families, bookings per channel.
 
+    `records` and `reservations` are those the reader may read (the one scoping rule,
+    `bookings.admin_scope.scoped_queryset`): a bureau's figures count its own visitors only.
     Only counts leave this function: no path, address, user agent or jobseeker, and a family
     seen fewer than USAGE_FIGURES_MIN_COUNT times is shown as "< N".
     """
     start, end = _range(since, until)
-    records = UsageRecord.objects.filter(at__gte=start, at__lt=end)
+    records = records.filter(at__gte=start, at__lt=end)
     per_day = (
         records.annotate(day=TruncDate("at", tzinfo=TOKYO))
         .values("day")
@@ -65,7 +73,7 @@ def usage_figures(*, since: dt.date, until: dt.date, offices: QuerySet[Office]) 
         .order_by("day")
     )
     bookings = (
-        Reservation.objects.filter(office__in=offices, created_at__gte=start, created_at__lt=end)
+        reservations.filter(created_at__gte=start, created_at__lt=end)
         .values("source")
         .annotate(n=Count("pk"))
         .order_by("source")

@@ -350,11 +350,14 @@ FOLLOW_UP_FROM = [ReservationStatus.IN_SESSION, ReservationStatus.COMPLETED]
 
 
 def follow_up_allowed(*, reservation: Reservation, now: dt.datetime) -> bool:
-    if reservation.status == ReservationStatus.IN_SESSION:
-        return True
-    return reservation.status == ReservationStatus.COMPLETED and tokyo_date(
-        reservation.starts_at
-    ) == tokyo_date(now)
+    """Art 6(4): from a consultation being held or held today, on its own day (Asia/Tokyo).
+
+    A session left open past its day (nobody pressed "end") does not open the follow-up, which
+    skips the web's limits, days later.
+    """
+    return reservation.status in FOLLOW_UP_FROM and tokyo_date(reservation.starts_at) == (
+        tokyo_date(now)
+    )
 
 
 def reservation_follow_up(

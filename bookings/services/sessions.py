@@ -2,16 +2,25 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from jobseekers.models import AuditAction
 from jobseekers.policy import jobseekers_noshow_policy_apply
 from jobseekers.services import audit_record, audit_record_reservations
 from notifications.services.outbox import no_show_queue_many
 
-from ..errors import InvalidTransition, ReasonRequired
+from ..calendar import TOKYO, format_jp_datetime, tokyo_date
+from ..errors import (
+    BookingError,
+    InvalidTransition,
+    ReasonRequired,
+    SessionDayPassed,
+    SessionTooEarly,
+)
 from ..models import NO_SHOW_AFTER, Reservation, ReservationStatus
 from ..sql import id_in
 from .reservations import reservation_locked
@@ -22,16 +31,49 @@ from .reservations import reservation_locked
 SWEEP_BATCH = 5000
 
 
+def session_start_opens_at(*, reservation: Reservation) -> dt.datetime:
+    """The earliest moment the consultation can be started: SESSION_START_LEAD_MINUTES before
+    it begins, and never before its own day begins (Asia/Tokyo)."""
+    lead = dt.timedelta(minutes=settings.SESSION_START_LEAD_MINUTES)
+    day_begins = dt.datetime.combine(tokyo_date(reservation.starts_at), dt.time(0), tzinfo=TOKYO)
+    return max(reservation.starts_at - lead, day_begins)
+
+
+def session_start_refusal(*, reservation: Reservation, now: dt.datetime) -> BookingError | None:
+    """Why `session_start` would refuse this reservation at `now`, or None when it would start.
+
+    Pages ask this to offer the start button only when the service would accept it. A started
+    reservation can no longer become a no-show nor be cancelled by phone, and a follow-up can
+    be booked from it: so it is started only on its own day, shortly before it begins at the
+    earliest (Art 6(4), 6(5)).
+    """
+    if reservation.status != ReservationStatus.CONFIRMED:
+        return InvalidTransition()
+    if tokyo_date(now) > tokyo_date(reservation.starts_at):
+        return SessionDayPassed()
+    opens_at = session_start_opens_at(reservation=reservation)
+    if now < opens_at:
+        # Written out in the reader's language when the message is shown.
+        when = lazy(format_jp_datetime, str)(opens_at)
+        return SessionTooEarly(opens_at=when, minutes=settings.SESSION_START_LEAD_MINUTES)
+    return None
+
+
 def session_start(
     *, reservation: Reservation | int, actor, now: dt.datetime | None = None
 ) -> Reservation:
-    """The counselor starts the consultation; from now on it cannot become a no-show."""
+    """The counselor starts the consultation; from now on it cannot become a no-show.
+
+    Only on the reservation's own day, from SESSION_START_LEAD_MINUTES before it begins
+    (`session_start_refusal`).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         reservation = reservation_locked(reservation)
         # Locked, so the sweep cannot claim it between this check and the save (Art 6(5)).
-        if reservation.status != ReservationStatus.CONFIRMED:
-            raise InvalidTransition()
+        refusal = session_start_refusal(reservation=reservation, now=now)
+        if refusal is not None:
+            raise refusal
         reservation.status = ReservationStatus.IN_SESSION
         reservation.started_at = now
         reservation.save(update_fields=["status", "started_at", "updated_at"])

@@ -191,6 +191,12 @@ JOBSEEKER_INACTIVE_YEARS = env.int("JOBSEEKER_INACTIVE_YEARS", default=3)
 USAGE_FIGURES_MIN_COUNT = env.int("USAGE_FIGURES_MIN_COUNT", default=3)
 # Requests under these prefixes are not public pages and are not usage records.
 USAGE_RECORD_EXCLUDE_PREFIXES = ["/admin/", "/static/", "/media/", "/favicon.ico"]
+# A counselor may start a consultation this many minutes before it begins at the earliest, and
+# only on its own day (Asia/Tokyo): a started reservation is no longer a no-show nor cancellable
+# by phone, and a follow-up can be booked from it (docs/staff-guide.md, "Running a session").
+SESSION_START_LEAD_MINUTES = env.int("SESSION_START_LEAD_MINUTES", default=15)
+if not 0 <= SESSION_START_LEAD_MINUTES <= 120:
+    raise ImproperlyConfigured("SESSION_START_LEAD_MINUTES must be between 0 and 120.")
 for _name in ("USAGE_RECORD_RETENTION_DAYS", "JOBSEEKER_INACTIVE_YEARS"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")

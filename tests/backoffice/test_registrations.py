@@ -43,6 +43,11 @@ def registered(office):
     )
 
 
+def _own(office):
+    """The jobseekers office staff of `office` read (their scope)."""
+    return Jobseeker.objects.filter(office=office)
+
+
 GOOD = "求職番号,氏名,有効期限\r\n３３０１０ー１２３４５,岡山　太郎,2027/01/31\r\n33010-99999999,倉敷 花子,2027-02-28\r\n"
 
 
@@ -85,17 +90,27 @@ def test_the_verify_page_and_action(client, office, registered, staff_user, now)
 
 def test_a_good_roster_in_utf8_with_a_bom(office, registered, staff_user, now):
     data = GOOD.encode("utf-8-sig")
-    preview = roster_preview(data=data, office=office, today=TODAY)
+    preview = roster_preview(data=data, office=office, today=TODAY, jobseekers=_own(office))
     assert preview.ok and preview.encoding == "utf-8-sig"
     assert [row.number for row in preview.rows] == ["33010-00012345", "33010-99999999"]
     assert preview.matched_count == 1
-    roster_import(rows=[row.cells for row in preview.rows], office=office, actor=staff_user)
+    roster_import(
+        rows=[row.cells for row in preview.rows],
+        office=office,
+        actor=staff_user,
+        jobseekers=_own(office),
+    )
     registered.refresh_from_db()
     assert registered.registration_status == RegistrationStatus.VERIFIED_ROSTER
     assert registered.registration_valid_until == dt.date(2027, 1, 31)
     assert RosterEntry.objects.count() == 2
     # Importing the same file again changes nothing more.
-    roster_import(rows=[row.cells for row in preview.rows], office=office, actor=staff_user)
+    roster_import(
+        rows=[row.cells for row in preview.rows],
+        office=office,
+        actor=staff_user,
+        jobseekers=_own(office),
+    )
     assert RosterEntry.objects.count() == 2
 
 
@@ -103,7 +118,7 @@ def test_a_roster_in_shift_jis_cp932_as_excel_writes_it(office, registered, now)
     data = GOOD.replace("岡山　太郎", "岡山　髙太郎").encode("cp932")
     registered.given_name = "髙太郎"
     registered.save()
-    preview = roster_preview(data=data, office=office, today=TODAY)
+    preview = roster_preview(data=data, office=office, today=TODAY, jobseekers=_own(office))
     assert preview.encoding == "cp932"
     assert preview.ok, [row.errors for row in preview.rows]
     assert preview.rows[0].name == "岡山 髙太郎"
@@ -111,7 +126,7 @@ def test_a_roster_in_shift_jis_cp932_as_excel_writes_it(office, registered, now)
 
 def test_utf8_without_a_bom_and_kana_names(office, registered, now):
     data = "33010-12345,おかやま たろう,2027年1月31日\n".encode()
-    preview = roster_preview(data=data, office=office, today=TODAY)
+    preview = roster_preview(data=data, office=office, today=TODAY, jobseekers=_own(office))
     assert preview.ok and preview.rows[0].jobseeker_id == registered.pk
 
 
@@ -129,13 +144,21 @@ def test_bad_rows_are_listed_and_nothing_is_imported(office, registered, staff_u
         "33010-66666,列が多い,2027/01/31,余分\n"  # too many columns
         "33010-88888,,2027/01/31\n"  # no name
     )
-    preview = roster_preview(data=text.encode(), office=office, today=TODAY)
+    # A bureau administrator's scope: both offices of the bureau are seen.
+    preview = roster_preview(
+        data=text.encode(), office=office, today=TODAY, jobseekers=Jobseeker.objects.all()
+    )
     assert not preview.ok
     bad = {row.line: row.errors for row in preview.rows if row.errors}
     assert set(bad) == {2, 3, 4, 5, 6, 7, 8, 9, 10}
     assert preview.rows[0].ok
     with pytest.raises(RosterError):
-        roster_import(rows=[row.cells for row in preview.rows], office=office, actor=staff_user)
+        roster_import(
+            rows=[row.cells for row in preview.rows],
+            office=office,
+            actor=staff_user,
+            jobseekers=_own(office),
+        )
     registered.refresh_from_db()
     assert registered.registration_status == RegistrationStatus.UNVERIFIED
     assert not RosterEntry.objects.exists()
@@ -153,7 +176,7 @@ def test_bad_rows_are_listed_and_nothing_is_imported(office, registered, staff_u
     ],
 )
 def test_files_that_are_not_readable_csv_are_refused(office, data, now):
-    preview = roster_preview(data=data, office=office, today=TODAY)
+    preview = roster_preview(data=data, office=office, today=TODAY, jobseekers=_own(office))
     assert not preview.ok and preview.file_errors
 
 
@@ -245,6 +268,7 @@ def test_a_jobseeker_on_an_imported_roster_is_verified_at_the_first_visit(
         ],
         office=office,
         actor=staff_user,
+        jobseekers=_own(office),
     )
     sign_in_request_first_visit(
         number=number,

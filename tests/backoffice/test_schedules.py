@@ -233,6 +233,17 @@ def test_the_day_view_shows_reservation_flags_invitation_and_start_button(client
     assert "ベトナム語" in text and reservation.reference in text
     assert "失敗" in text  # the invitation failed: staff see it
     session = reverse("admin:bookings_reservation_session", args=[reservation.pk])
+    # Two hours before: no start button yet, but the time from which it can be started.
+    assert f'action="{session}"' not in text
+    assert "9:45" in text
+    refused = client.post(session, {"action": "start"})
+    assert refused.status_code == 400
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.CONFIRMED
+    time_machine.move_to(tokyo(2026, 12, 1, 9, 50), tick=False)
+    staff_login(client, user)  # (the idle session ended meanwhile)
+    response = client.get(reverse("admin:bookings_slot_day"))
+    text = response.content.decode()
     assert f'action="{session}"' in text
     response = client.post(
         session, {"action": "start", "next": response.wsgi_request.get_full_path()}
@@ -244,6 +255,39 @@ def test_the_day_view_shows_reservation_flags_invitation_and_start_button(client
     assert reservation.status == ReservationStatus.IN_SESSION
     text = client.get(reverse("admin:bookings_slot_day")).content.decode()
     assert reverse("admin:bookings_reservation_follow_up", args=[reservation.pk]) in text
+
+
+def test_the_week_view_offers_no_start_nor_follow_up_outside_their_day(client, time_machine):
+    time_machine.move_to(tokyo(2026, 12, 2, 10, 5), tick=False)  # Wednesday
+    counselor = CounselorFactory()
+    user = counselor.user
+    user.groups.add(*make_user(COUNSELOR, office=counselor.office).groups.all())
+    StaffProfile.objects.create(user=user, office=counselor.office, bureau=counselor.office.bureau)
+    left_open = ReservationFactory(  # yesterday's session nobody ended
+        slot=SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 1, 10)),
+        jobseeker=JobseekerFactory(office=counselor.office),
+        status=ReservationStatus.IN_SESSION,
+        started_at=tokyo(2026, 12, 1, 10),
+    )
+    today = ReservationFactory(
+        slot=SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 2, 10)),
+        jobseeker=JobseekerFactory(office=counselor.office),
+        status=ReservationStatus.IN_SESSION,
+        started_at=tokyo(2026, 12, 2, 10),
+    )
+    tomorrow = ReservationFactory(
+        slot=SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 3, 10)),
+        jobseeker=JobseekerFactory(office=counselor.office),
+    )
+    staff_login(client, user)
+    text = client.get(reverse("admin:bookings_slot_week")).content.decode()
+    follow_up = "admin:bookings_reservation_follow_up"
+    assert reverse(follow_up, args=[today.pk]) in text
+    assert reverse(follow_up, args=[left_open.pk]) not in text
+    session = reverse("admin:bookings_reservation_session", args=[left_open.pk])
+    assert f'href="{session}"' in text  # it can still be ended
+    start = reverse("admin:bookings_reservation_session", args=[tomorrow.pk])
+    assert f'action="{start}"' not in text
 
 
 def test_the_week_view_marks_closed_days_and_ignores_bad_input(client, time_machine):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import ReservationStatus
+from bookings.models import Reservation, ReservationStatus
 from jobseekers.models import AuditAction, AuditEntry
 from tests.factories import (
     JobseekerFactory,
@@ -14,6 +14,7 @@ from tests.factories import (
     SlotFactory,
     StaffProfileFactory,
     UserFactory,
+    tokyo,
 )
 from tests.helpers import staff_login
 
@@ -40,14 +41,29 @@ def _reservation(office, **kwargs):
     return ReservationFactory(slot=slot, jobseeker=JobseekerFactory(office=office), **kwargs)
 
 
+# A Tuesday morning in Tokyo; every test of this file runs on this clock.
+NOW = tokyo(2026, 12, 1, 10, 5)
+
+
+@pytest.fixture(autouse=True)
+def clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    return NOW
+
+
 @pytest.fixture
 def office():
     return OfficeFactory()
 
 
 @pytest.fixture
-def staff_client(client, office):
-    return staff_login(client, _staff(office))
+def staff(office):
+    return _staff(office)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    return staff_login(client, staff)
 
 
 def _session_url(reservation):
@@ -188,3 +204,72 @@ def test_the_reservation_list_shows_only_the_users_office_and_links_the_figures(
     assert theirs.reference not in content
     assert reverse("admin:bookings_reservation_figures") in content
     assert reverse("admin:bookings_reservation_session", args=[mine.pk]) in content
+
+
+@pytest.mark.django_db
+def test_the_session_page_offers_start_only_from_the_lead_time(
+    staff_client, staff, office, time_machine
+):
+    reservation = _reservation(office, starts_at=tokyo(2026, 12, 1, 14))
+    url = _session_url(reservation)
+    page = staff_client.get(url)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'value="start"' not in text and 'value="相談を開始"' not in text
+    assert "2026年12月1日（火）13:45から" in text  # when it becomes possible
+    # Posting the start anyway (an old tab, a crafted request) is refused by the service.
+    refused = staff_client.post(url, {"action": "start"})
+    assert refused.status_code == 400
+    assert "13:45から" in refused.content.decode()
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.CONFIRMED
+    time_machine.move_to(tokyo(2026, 12, 1, 13, 45), tick=False)
+    staff_login(staff_client, staff)  # (the idle session ended meanwhile)
+    page = staff_client.get(url)
+    assert 'value="相談を開始"' in page.content.decode()
+    assert staff_client.post(url, {"action": "start"}).status_code == 302
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.IN_SESSION
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("starts_at", "says"),
+    [
+        (tokyo(2026, 12, 4, 10), "2026年12月4日（金）09:45から"),  # days ahead
+        (tokyo(2026, 11, 30, 10), "予約日は過ぎています"),  # yesterday, never started
+    ],
+)
+def test_the_session_page_never_offers_start_on_another_day(staff_client, office, starts_at, says):
+    reservation = _reservation(office, starts_at=starts_at)
+    text = staff_client.get(_session_url(reservation)).content.decode()
+    assert 'value="相談を開始"' not in text
+    assert says in text
+    assert staff_client.post(_session_url(reservation), {"action": "start"}).status_code == 400
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_a_session_left_open_from_yesterday_can_be_ended_but_offers_no_follow_up(
+    staff_client, staff, office
+):
+    staff.user_permissions.add(Permission.objects.get(codename="add_reservation"))
+    reservation = _reservation(
+        office,
+        starts_at=tokyo(2026, 11, 30, 10),
+        status=ReservationStatus.IN_SESSION,
+        started_at=tokyo(2026, 11, 30, 10),
+    )
+    url = _session_url(reservation)
+    text = staff_client.get(url).content.decode()
+    follow_up = reverse("admin:bookings_reservation_follow_up", args=[reservation.pk])
+    assert follow_up not in text
+    assert "相談を終了" in text
+    # The follow-up (which skips the web's limits) is refused days later, even posted by hand.
+    later = SlotFactory(counselor=reservation.slot.counselor, starts_at=tokyo(2026, 12, 8, 10))
+    assert staff_client.post(follow_up, {"slot": later.pk}).status_code == 400
+    assert not Reservation.objects.filter(previous=reservation).exists()
+    assert staff_client.post(url, {"action": "end", "outcome": ""}).status_code == 302
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.COMPLETED

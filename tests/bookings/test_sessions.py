@@ -4,16 +4,29 @@ import threading
 import pytest
 import time_machine
 from django.db import connection
-from django.utils import timezone
+from django.test import override_settings
+from django.utils import timezone, translation
 
-from bookings.errors import InvalidTransition, JobseekerSuspended, ReasonRequired
+from bookings.errors import (
+    InvalidTransition,
+    JobseekerSuspended,
+    NotInSession,
+    ReasonRequired,
+    SessionDayPassed,
+    SessionTooEarly,
+)
 from bookings.models import ReservationStatus
-from bookings.services.reservations import jobseeker_gate
+from bookings.services.reservations import (
+    follow_up_allowed,
+    jobseeker_gate,
+    reservation_follow_up,
+)
 from bookings.services.sessions import (
     noshow_sweep,
     session_end,
     session_end_early,
     session_start,
+    session_start_opens_at,
 )
 from jobseekers.models import AuditAction, AuditEntry
 from notifications.models import Notification, NotificationKind
@@ -230,3 +243,96 @@ def test_a_reservation_swept_again_gets_no_second_notice():
     reservation.save()
     assert noshow_sweep(now=START + dt.timedelta(minutes=11)) == 1
     assert Notification.objects.filter(reservation=reservation).count() == 1
+
+
+# --- When a session can be started (issue 15: a counselor started one days early) ---
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        START - dt.timedelta(days=3),  # days early
+        tokyo(2026, 11, 30, 23, 59, 59),  # the evening before
+        tokyo(2026, 12, 1, 0, 0),  # its own day, hours early
+        START - dt.timedelta(minutes=15, seconds=1),  # one second before the window
+    ],
+)
+def test_a_session_cannot_start_before_the_lead_time_on_its_own_day(moment):
+    reservation = _reservation()
+    with pytest.raises(SessionTooEarly) as caught:
+        session_start(reservation=reservation, actor=UserFactory(), now=moment)
+    with translation.override("ja"):
+        assert "2026年12月1日（火）09:45から" in str(caught.value.message)
+    with translation.override("en"):
+        assert "from Tue 1 Dec 2026, 09:45 (15 minutes" in str(caught.value.message)
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.CONFIRMED
+    assert reservation.started_at is None
+    assert not AuditEntry.objects.filter(action=AuditAction.SESSION_START).exists()
+    # Not started, so the 10-minute rule still applies to it (Art 6(5)).
+    assert noshow_sweep(now=START + dt.timedelta(minutes=10)) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        START - dt.timedelta(minutes=15),  # the window opens
+        START,
+        START + dt.timedelta(minutes=9),
+        START + dt.timedelta(hours=5),  # late, after a late notice: still its day
+        tokyo(2026, 12, 1, 23, 59, 59),
+    ],
+)
+def test_a_session_starts_from_the_lead_time_until_the_end_of_its_day(moment):
+    reservation = _reservation(late_notice_at=START - dt.timedelta(minutes=5))
+    started = session_start(reservation=reservation, actor=UserFactory(), now=moment)
+    assert started.status == ReservationStatus.IN_SESSION
+    assert started.started_at == moment
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment", [tokyo(2026, 12, 2, 0, 0), tokyo(2026, 12, 2, 10, 0), START + dt.timedelta(days=7)]
+)
+def test_a_session_cannot_start_after_its_day(moment):
+    reservation = _reservation(late_notice_at=START - dt.timedelta(minutes=5))
+    with pytest.raises(SessionDayPassed) as caught:
+        session_start(reservation=reservation, actor=UserFactory(), now=moment)
+    with translation.override("ja"):
+        assert "当日" in str(caught.value.message)
+    reservation.refresh_from_db()
+    assert reservation.status == ReservationStatus.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_the_lead_time_is_a_setting_and_never_reaches_the_day_before():
+    reservation = _reservation()
+    with override_settings(SESSION_START_LEAD_MINUTES=0):
+        assert session_start_opens_at(reservation=reservation) == START
+        with pytest.raises(SessionTooEarly):
+            session_start(reservation=reservation, actor=None, now=START - dt.timedelta(seconds=1))
+    early = _reservation(starts_at=tokyo(2026, 12, 1, 0, 30))
+    with override_settings(SESSION_START_LEAD_MINUTES=60):
+        assert session_start_opens_at(reservation=reservation) == START - dt.timedelta(hours=1)
+        # Never on the day before, whatever the lead time.
+        assert session_start_opens_at(reservation=early) == tokyo(2026, 12, 1, 0, 0)
+        with pytest.raises(SessionTooEarly):
+            session_start(reservation=early, actor=None, now=tokyo(2026, 11, 30, 23, 45))
+
+
+@pytest.mark.django_db
+def test_a_session_left_open_past_its_day_opens_no_follow_up_but_can_be_ended():
+    reservation = _reservation()
+    session_start(reservation=reservation, actor=None, now=START)
+    next_day = START + dt.timedelta(days=1)
+    reservation.refresh_from_db()
+    assert follow_up_allowed(reservation=reservation, now=START + dt.timedelta(hours=6))
+    assert not follow_up_allowed(reservation=reservation, now=next_day)
+    slot = SlotFactory(counselor=reservation.slot.counselor, starts_at=START + dt.timedelta(days=8))
+    with pytest.raises(NotInSession):
+        reservation_follow_up(previous=reservation, slot=slot, actor=None, now=next_day)
+    # Ending it later is recording what happened: allowed, so no session stays open forever.
+    ended = session_end(reservation=reservation, actor=None, now=next_day)
+    assert ended.status == ReservationStatus.COMPLETED

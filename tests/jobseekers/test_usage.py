@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.utils import timezone
 
-from bookings.models import ReservationSource
+from bookings.models import Reservation, ReservationSource
 from jobseekers.models import AuditAction, AuditEntry, UsageExport, UsageRecord
 from jobseekers.tasks import usage_records_purge_task
 from jobseekers.usage import classify_user_agent, clean_path, usage_record_write
@@ -285,7 +285,10 @@ def test_figures_count_without_identifying_anyone():
     ReservationFactory(slot__counselor__office=office, source=ReservationSource.WEB)
     today = timezone.localdate()
     figures = usage_figures(
-        since=today - dt.timedelta(days=1), until=today, offices=type(office).objects.all()
+        records=UsageRecord.objects.all(),
+        reservations=Reservation.objects.filter(office=office),
+        since=today - dt.timedelta(days=1),
+        until=today,
     )
     assert figures.total_requests == 5
     devices = {f.label: f.shown for f in figures.devices}

@@ -6,8 +6,6 @@ and an admin model of office data that the world below does not hold fails the a
 """
 
 import datetime as dt
-import re
-from collections import deque
 
 import pytest
 from django.apps import apps
@@ -15,15 +13,16 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Office, OfficeClosedDay, Reservation, ReservationStatus
+from bookings.models import OfficeClosedDay, Reservation, ReservationStatus
 from bookings.tokens import reservation_token
 from bookings.views import SESSION_JOBSEEKER
 from consent.models import TermsVersion
 from jobseekers.models import AuditAction, AuditEntry, RosterEntry, UsageExport, UsageRecord
 from notifications.models import Notification, NotificationKind, TrackingEvent
+from tests.admin_urls import fill, office_path, url_params, url_patterns
 from tests.factories import (
     ConsentFactory,
     CounselorFactory,
@@ -47,51 +46,6 @@ NOT_AN_OBJECT = {"date"}
 BUREAU_WIDE = {"UsageExport"}
 # Pages of the signed-in journey: without a session they send to identification.
 SESSION_PAGES = {"bookings:confirmation"}
-
-
-def _patterns():
-    """(route, namespace, name, pattern) for every URL in the URLconf."""
-    found = []
-
-    def walk(entries, prefix, namespace):
-        for entry in entries:
-            if isinstance(entry, URLResolver):
-                ns = entry.namespace or namespace
-                walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-            elif isinstance(entry, URLPattern):
-                found.append((prefix + str(entry.pattern), namespace, entry.name, entry.pattern))
-
-    walk(get_resolver().url_patterns, "", "")
-    return found
-
-
-def _params(pattern) -> list[str]:
-    regex = pattern.regex if hasattr(pattern, "regex") else None
-    names = list(regex.groupindex) if regex is not None else []
-    return names or list(getattr(pattern, "converters", {}) or {})
-
-
-def _office_path(model) -> str | None:
-    """The lookup from `model` to its Office through foreign keys ("" for Office itself)."""
-    if issubclass(model, Office):
-        return ""
-    queue = deque([(model, "")])
-    seen = {model}
-    while queue:
-        current, path = queue.popleft()
-        for field in current._meta.get_fields():
-            if not (field.many_to_one or field.one_to_one) or not field.concrete:
-                continue
-            target = field.related_model
-            if target is None:
-                continue
-            lookup = f"{path}__{field.name}" if path else field.name
-            if issubclass(target, Office):
-                return lookup
-            if target not in seen and lookup.count("__") < 3:
-                seen.add(target)
-                queue.append((target, lookup))
-    return None
 
 
 class World:
@@ -212,10 +166,10 @@ def _public_cases(world: World) -> dict[str, list[tuple[dict, str]]]:
 
 def _public_routes():
     routes = {}
-    for route, namespace, name, pattern in _patterns():
+    for route, namespace, name, pattern in url_patterns():
         if route.startswith("admin/") or not name:
             continue
-        params = set(_params(pattern)) - NOT_AN_OBJECT
+        params = set(url_params(pattern)) - NOT_AN_OBJECT
         if params:
             routes[f"{namespace}:{name}" if namespace else name] = (route, pattern)
     return routes
@@ -284,10 +238,10 @@ GLOBAL_APPS = {"auth", "otp_totp", "axes", "security", "contenttypes", "sessions
 def _admin_object_routes():
     """(route, model, parameter) for every admin URL that names one object."""
     routes = []
-    for route, _, _name, pattern in _patterns():
+    for route, _, _name, pattern in url_patterns():
         if not route.startswith("admin/"):
             continue
-        params = _params(pattern)
+        params = url_params(pattern)
         if not params or "content_type_id" in params or "url" in params or "app_label" in params:
             continue
         parts = route.split("/")
@@ -301,17 +255,13 @@ def _office_staff_permissions(models_: list[type[models.Model]]):
     return Permission.objects.filter(content_type__in=cts)
 
 
-def _fill(route: str, param: str, pk) -> str:
-    return "/" + re.sub(r"<(?:\w+:)?" + param + r">", str(pk), route)
-
-
 def test_staff_of_another_office_get_404_on_every_admin_url(world):
     routes = _admin_object_routes()
     scoped = {}
     for route, model, param in routes:
         if model._meta.app_label in GLOBAL_APPS:
             continue
-        path = _office_path(model)
+        path = office_path(model)
         if path is None or model.__name__ in BUREAU_WIDE:
             continue  # bureau-wide data (terms versions, the bureau itself, usage exports)
         scoped.setdefault(model, []).append((route, param))
@@ -325,14 +275,14 @@ def test_staff_of_another_office_get_404_on_every_admin_url(world):
 
     problems: list[str] = []
     for model, model_routes in scoped.items():
-        path = _office_path(model)
+        path = office_path(model)
         lookup = {f"{path}__pk" if path else "pk": world.a["office"].pk}
         obj = model._default_manager.filter(**lookup).order_by("pk").first()
         assert obj is not None, f"the World holds no {model.__name__} of office A: add one"
         for route, param in model_routes:
             if route.endswith("/<path:object_id>/"):
                 continue  # only redirects to .../change/, whatever the id
-            url = _fill(route, param, obj.pk)
+            url = fill(route, {param: obj.pk})
             mine = owner.get(url).status_code
             theirs = other.get(url).status_code
             if mine == 403:
@@ -359,7 +309,7 @@ def test_global_admin_objects_are_not_open_to_office_staff(world):
             continue
         obj = model._default_manager.order_by("pk").first()
         pk = obj.pk if obj is not None else target.pk
-        status = other.get(_fill(route, param, pk)).status_code
+        status = other.get(fill(route, {param: pk})).status_code
         assert status in (403, 404, 302), (route, status)
         if status == 302:
-            assert other.get(_fill(route, param, pk))["Location"].startswith("/admin/")
+            assert other.get(fill(route, {param: pk}))["Location"].startswith("/admin/")
