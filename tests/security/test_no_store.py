@@ -154,9 +154,7 @@ def test_every_public_page_of_a_signed_in_jobseeker_is_no_store(walk):
 
 
 def test_every_admin_page_of_a_signed_in_staff_member_is_no_store(walk):
-    client = staff_login(
-        Client(raise_request_exception=False), UserFactory(is_superuser=True)
-    )
+    client = staff_login(Client(raise_request_exception=False), UserFactory(is_superuser=True))
     with time_machine.travel(NOW, tick=False):
         seen = _walk(client, walk, prefix="/admin/")
         # The walk was made signed in to the end (no GET logged the session out).
