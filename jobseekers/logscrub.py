@@ -1,7 +1,7 @@
 """No personal data in application logs (Art 9; 職業安定法第5条の5).
 
 `PersonalDataFilter` (installed on every handler in settings.LOGGING, on runserver's request log,
-on gunicorn's error and access logs through config/gunicorn.conf.py, and on Celery's) rewrites
+on gunicorn's error and access logs by config/wsgi.py, and on Celery's) rewrites
 each record before it is written: jobseeker numbers (求職番号) in any typed form, email
 addresses, long secrets (link tokens), the token of a sign-in or reservation link whatever its
 length, the password in a URL, and the number, names, email and phone of every jobseeker loaded
@@ -184,6 +184,15 @@ class PersonalDataFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
         return True
+
+
+def install_on_loggers(*names: str) -> None:
+    """Put the filter on these loggers themselves, for loggers whose handlers belong to someone
+    else (gunicorn sets up, reopens and replaces its own): a logger's filter holds for them all."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, PersonalDataFilter) for f in logger.filters):
+            logger.addFilter(PersonalDataFilter())
 
 
 def install_on_handlers(logger: logging.Logger) -> None:

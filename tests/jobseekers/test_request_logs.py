@@ -153,7 +153,14 @@ def test_runserver_as_make_run_starts_it_logs_no_link_token(links, tmp_path):
     )
 
 
-def test_gunicorns_access_and_error_logs_carry_no_link_token(links, tmp_path):
+@pytest.mark.parametrize(
+    "config",
+    # Without the config file, only the control socket is turned off (it would be created in
+    # the home directory, shared with any other gunicorn of the machine).
+    [["--config=config/gunicorn.conf.py"], ["--no-control-socket"]],
+    ids=["as-deployed", "no-config-file"],
+)
+def test_gunicorns_access_and_error_logs_carry_no_link_token(links, tmp_path, config):
     port = free_port()
     log = tmp_path / "gunicorn.log"
     access = tmp_path / "access.log"
@@ -163,8 +170,7 @@ def test_gunicorns_access_and_error_logs_carry_no_link_token(links, tmp_path):
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "-c",
-                "config/gunicorn.conf.py",
+                *config,
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
