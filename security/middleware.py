@@ -1,6 +1,8 @@
-"""Idle and absolute time-outs of staff sessions, and sessions ended by an administrator."""
+"""Idle and absolute time-outs of staff sessions, sessions ended by an administrator, and
+`Cache-Control: no-store` on every page that does not opt out."""
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable
 
@@ -8,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 
 from .models import SessionCutoff
@@ -60,3 +63,53 @@ class StaffSessionMiddleware:
     def _end(request: HttpRequest, message: str) -> None:
         logout(request)
         messages.warning(request, message)
+
+
+# The attribute by which a view's response says it may be cached (`shared_cache_allowed`).
+CACHEABLE = "cache_allowed_by_view"
+
+
+def shared_cache_allowed(*, max_age: int):
+    """Let browsers and shared caches keep this view's successful responses for `max_age` s.
+
+    The one way out of `NoStoreMiddleware`, for a page that is the same for everyone and holds
+    nothing personal and no CSRF token (every page with the base layout has one, in the language
+    switcher). An error the view raises is answered by Django, without the mark: no-store.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                patch_cache_control(response, public=True, max_age=max_age)
+                setattr(response, CACHEABLE, True)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+class NoStoreMiddleware:
+    """Every response of the portal is `Cache-Control: no-store`, unless its view opted out.
+
+    Pages show personal data — a name and 求職番号, an email, a reservation behind its link, a
+    counselor's day — and are read on shared PCs in libraries and offices, where the next person
+    could open them from the browser's cache or its back button, and through proxies that could
+    keep them. Marking each page would leave the next one forgotten; here a new page is private
+    until it says otherwise (`shared_cache_allowed`). The slot-choice page, built from a shared
+    server-side cache, reaches the browser through here like any other. Static files never get
+    here: WhiteNoise (production) answers them first, with their own long-lived headers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(response, CACHEABLE, False):
+            # Whatever a view or a library set (a `max-age`, `public`) is replaced, not merged.
+            del response["Cache-Control"]
+            add_never_cache_headers(response)
+        return response

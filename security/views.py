@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from .middleware import shared_cache_allowed
+
 
 def lockout(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """The page django-axes answers with while a username or address is locked out (429)."""
@@ -21,6 +23,7 @@ def lockout(request: HttpRequest, original_response=None, credentials=None) -> H
 
 
 @require_safe
+@shared_cache_allowed(max_age=24 * 60 * 60)
 def security_txt(request: HttpRequest) -> HttpResponse:
     """RFC 9116: where to report a vulnerability (SECURITY_CONTACT); none configured, none shown."""
     contacts = [c for c in settings.SECURITY_CONTACT if c]

@@ -1,6 +1,6 @@
 """Suite-wide fixtures, and the rule for tests that need real services.
 
-A test marked `postgres`, `redis` or `browser` runs when that service is present and is
+A test marked `postgres`, `redis`, `browser` or `caddy` runs when that service is present and is
 skipped with the reason otherwise. With REQUIRE_SERVICES=1 (CI) a missing service fails the run.
 """
 
@@ -40,6 +40,8 @@ SERVICES = {
     "postgres": (lambda: settings.POSTGRES_AVAILABLE, "PostgreSQL is not reachable"),
     "redis": (_redis_answers, "Redis is not reachable"),
     "browser": (lambda: chromium_path() is not None, "Chromium is not installed"),
+    # The TLS proxy of docker-compose.yml, run by tests/deploy/ in front of gunicorn.
+    "caddy": (lambda: shutil.which("caddy") is not None, "Caddy is not installed"),
 }
 
 

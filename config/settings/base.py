@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control: no-store on every response whose view did not opt out (docs/security.md).
+    "security.middleware.NoStoreMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -99,7 +101,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes (the image bakes it in at build time, config/Dockerfile); an
+# empty value is the default, never the current directory.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 
 # Bodies larger than this are refused before a view sees them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
@@ -206,16 +210,34 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Art 9: no 求職番号, email or jobseeker name reaches any log line (jobseekers/logscrub.py).
     "filters": {"personal_data": {"()": "jobseekers.logscrub.PersonalDataFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "request_line": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
             "filters": ["personal_data"],
-        }
+        },
+        # runserver's request lines (`make run`): they carry every sign-in and reservation link.
+        "request_lines": {
+            "class": "logging.StreamHandler",
+            "formatter": "request_line",
+            "filters": ["personal_data"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default configuration gives these loggers handlers of their own, without the
+        # filter (under DEBUG `django` printed "Not Found: /r/<token>/" raw); here they write
+        # only through the filtered handlers above.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["request_lines"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # django-axes: lockouts only (its lines name the address, never the username).
         "axes": {"level": "WARNING"},

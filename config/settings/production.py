@@ -67,6 +67,23 @@ if EMAIL_PROVIDER == "smtp":
         "timeout": env.int("EMAIL_TIMEOUT", default=30),
     }
 
+# Static files: WhiteNoise serves the output of `collectstatic` from each web process, so a
+# deployment needs no shared volume or second server for them. Names carry a hash of the
+# content (css/site.3f2a….css) and are served with a ten-year `immutable` cache header and
+# gzip / Brotli copies made at build time; a new release has new names, never a stale file.
+# Right after SecurityMiddleware (HSTS, nosniff still apply), before anything that reads a
+# session or the database.
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE = [
+    *MIDDLEWARE[:_after_security],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[_after_security:],
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 

@@ -4,6 +4,7 @@ import io
 import logging
 import re
 import sys
+import time
 
 import pytest
 import time_machine
@@ -206,3 +207,181 @@ def test_celery_handlers_get_the_filter_when_celery_sets_up_its_logging():
         assert "a@example.jp" not in handler.stream.getvalue()
     finally:
         logger.removeHandler(handler)
+
+
+# Issue 16, 9: an operator follows a failure through the logs by the system's identifiers; the
+# filter takes out personal data and secrets, and leaves those.
+TASK_ID = "3f2c1a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60"
+
+
+@pytest.fixture
+def filtered_log():
+    """A logger writing through a handler with the filter, as settings.LOGGING installs it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(PersonalDataFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    logger = logging.getLogger("celery.app.trace")
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.INFO
+    try:
+        yield logger, stream
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+@pytest.mark.parametrize(
+    ("message", "args", "expected"),
+    [
+        # Celery's own lines, with their own format strings.
+        (
+            "Task %(name)s[%(id)s] received",
+            {"name": "notifications.send", "id": TASK_ID},
+            f"Task notifications.send[{TASK_ID}] received",
+        ),
+        (
+            "Task %(name)s[%(id)s] retry: %(exc)s",
+            {"name": "notifications.send", "id": TASK_ID, "exc": "Retry in 4s: SMTP 451"},
+            f"Task notifications.send[{TASK_ID}] retry: Retry in 4s: SMTP 451",
+        ),
+        (
+            "Connected to %s",
+            ("redis://:**@127.0.0.1:6392/0",),
+            "Connected to redis://:<secret>@127.0.0.1:6392/0",
+        ),
+        (
+            "consumer: Cannot connect to %s: %s.",
+            ("redis://default:s3cr3t-pass@redis.internal.example.jp:6379/0", "Connection refused"),
+            "consumer: Cannot connect to redis://default:<secret>@redis.internal.example.jp:6379/0:"
+            " Connection refused.",
+        ),
+        (
+            "%s ready.",
+            ("celery@worker-1.hwbook.example.jp",),
+            "celery@worker-1.hwbook.example.jp ready.",
+        ),
+        # The portal's lines: ids of rows, a reservation reference, a UUID, a service's URL.
+        (
+            "notification %s for reservation %s (%s) failed: %s",
+            (42, "ABCD-2345", "0b5e8c1e-7a5f-4c2b-9d7e-3c1f2a4b5c6d", "timeout"),
+            "notification 42 for reservation ABCD-2345 (0b5e8c1e-7a5f-4c2b-9d7e-3c1f2a4b5c6d)"
+            " failed: timeout",
+        ),
+        (
+            "database unavailable: %s",
+            ("postgres://hwbook:change-me@db:5432/hwbook",),
+            "database unavailable: postgres://hwbook:<secret>@db:5432/hwbook",
+        ),
+        # Still masked: emails, 求職番号, tokens, also inside a service's URL.
+        (
+            "sign-in for %s (%s) at %s",
+            (
+                "taro@example.jp",
+                "33010-12345678",
+                "https://booking.example.jp/signin/" + "A" * 43 + "/?next=/r/" + "ab" * 32,
+            ),
+            "sign-in for <email> (<jobseeker-number>) at "
+            "https://booking.example.jp/signin/<secret>/?next=/r/<secret>",
+        ),
+    ],
+)
+def test_identifiers_of_the_system_stay_and_personal_data_goes(
+    filtered_log, message, args, expected
+):
+    logger, stream = filtered_log
+    if isinstance(args, dict):
+        logger.info(message, args)
+    else:
+        logger.info(message, *args)
+    assert stream.getvalue() == f"INFO celery.app.trace {expected}\n"
+
+
+@pytest.mark.django_db
+def test_names_and_phone_numbers_of_a_jobseeker_in_context_stay_masked_beside_identifiers(
+    filtered_log,
+):
+    logger, stream = filtered_log
+    token = personal_data_context_start()
+    try:
+        JobseekerFactory(family_name="瀬戸内", given_name="海子", phone="086-000-0000")
+        logger.warning(
+            "task %s: reservation %s of %s %s, phone %s",
+            TASK_ID,
+            "WXYZ-6789",
+            "瀬戸内",
+            "海子",
+            "086-000-0000",
+        )
+    finally:
+        personal_data_context_end(token)
+    assert stream.getvalue() == (
+        f"WARNING celery.app.trace task {TASK_ID}: reservation WXYZ-6789 of <personal-data>"
+        " <personal-data>, phone <personal-data>\n"
+    )
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of this test's own, with a password, on a free port; stopped after the test."""
+    import shutil
+    import socket
+    import subprocess
+
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    password = "pw-" + "x9" * 10
+    process = subprocess.Popen(  # noqa: S603 - fixed argv
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        + ["--requirepass", password, "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://:{password}@127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url, password, port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_real_workers_log_keeps_task_ids_and_the_broker_address(private_redis, tmp_path):
+    from celery import Celery
+
+    from tests.notifications.worker import Worker, wait_for
+
+    url, password, port = private_redis
+    worker = Worker(
+        mail_log=tmp_path / "mail.jsonl", log_dir=tmp_path, env={"TEST_REDIS_URL": url}
+    ).start()
+    try:
+        # A send for a row that does not exist: the task runs, finds nothing and ends.
+        publisher = Celery(broker=url, set_as_current=False)
+        task_id = publisher.send_task("notifications.send", kwargs={"notification_id": 0}).id
+        publisher.close()
+        assert wait_for(lambda: f"[{task_id}] succeeded" in worker.log_text(), timeout=30), (
+            worker.log_text()[-3000:]
+        )
+    finally:
+        worker.stop()
+    log = worker.log_text()
+    assert f"Task notifications.send[{task_id}] received" in log
+    assert f"Connected to redis://:<secret>@127.0.0.1:{port}/0" in log
+    assert password not in log
+    assert "<email>" not in log
