@@ -6,6 +6,7 @@ unguessable link. The journey's state sits in the session; the services check it
 """
 
 import datetime as dt
+import logging
 import re
 import secrets
 import time
@@ -75,6 +76,8 @@ from .services.reservations import (
     slot_check,
 )
 from .views_reservation import reservation_by_token
+
+logger = logging.getLogger(__name__)
 
 SESSION_JOBSEEKER = "journey_jobseeker"
 SESSION_CHECKLIST = "journey_checklist"
@@ -610,6 +613,7 @@ def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
         except AlreadyBooked as held:
             # Sent again (a double click, or after an answer that never arrived): the booking
             # is the jobseeker's own, so it is shown, not "just taken".
+            logger.info("booking sent again: reservation %s shown", held.reservation_id)
             return _to_confirmation(
                 request,
                 Reservation.objects.only("reference", "access_nonce").get(pk=held.reservation_id),

@@ -212,8 +212,8 @@ LOGIN_URL = "admin:login"
 SERVICE_UNAVAILABLE_RETRY_AFTER = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER", default=30)
 # The error pages' phone numbers: a snapshot of the offices each web process keeps in memory and
 # in this file, refreshed from the database every so many seconds (bookings/contacts.py).
-OFFICE_CONTACTS_SNAPSHOT = env.str(
-    "OFFICE_CONTACTS_SNAPSHOT", default=str(VAR_DIR / "office-contacts.json")
+OFFICE_CONTACTS_SNAPSHOT = env.str("OFFICE_CONTACTS_SNAPSHOT", default="") or str(
+    VAR_DIR / "office-contacts.json"
 )
 OFFICE_CONTACTS_REFRESH_SECONDS: int | None = 300
 

@@ -52,6 +52,14 @@ def report(stack: Stack, scenario: str, bookings: list[Booking], **notes) -> Rep
         "ON n.reservation_id = r.id AND n.kind = 'invitation' WHERE r.status = 'confirmed' "
         "GROUP BY r.id HAVING count(n.id) <> 1"
     )
+    web_log = stack.web.log.read_text(errors="replace") if stack.web is not None else ""
+    notes = {
+        "bookings sent again and shown (AlreadyBooked)": web_log.count("booking sent again"),
+        "sessions not saved after a committed booking": web_log.count(
+            "session not saved after a committed request"
+        ),
+        **notes,
+    }
     sent = Counter(line["to"] for line in stack.mail_log() if line.get("result") == "sent")
     emails = {b.email for b in bookings if b.confirmed}
     per_booking = Counter(sent.get(email, 0) for email in emails)
