@@ -255,7 +255,7 @@ def public_pages(world: World) -> list[Page]:
         Page("Check answers", "/book/check/", cookies=cookies),
         Page(
             "Confirmation",
-            f"/book/done/{world.booked_reference}/",
+            f"/book/done/{world.booked_token}/",
             cookies=_cookies(owner),
         ),
         Page("Reservation page", f"/r/{world.booked_token}/"),

@@ -9,6 +9,7 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         from .availability import office_data_changed
+        from .contacts import office_contacts_changed
         from .roles import _after_migrate
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="bookings.staff_groups")
@@ -19,3 +20,9 @@ class BookingsConfig(AppConfig):
                     sender=self.get_model(model),
                     dispatch_uid=f"bookings.availability.{model}.{signal is post_save}",
                 )
+        for signal in (post_save, post_delete):
+            signal.connect(
+                office_contacts_changed,
+                sender=self.get_model("Office"),
+                dispatch_uid=f"bookings.contacts.{signal is post_save}",
+            )

@@ -13,7 +13,8 @@ The version is replaced twice: at once, and after the commit of the change, so t
 that read the database before the commit cannot keep its answer under the new version. A change
 that bypasses the model signals (a bulk insert of generated slots) calls
 `availability_changed` itself; anything missed still expires after `TTL` seconds.
-If the cache cannot be reached, the database answers.
+If the cache cannot be reached, the database answers (config/cache.py turns an unreachable
+Redis into misses and raises only for `add`, which `_versions` uses; both are handled here).
 
 `cached_page` keeps a whole page made of these answers (the slot-choice page) the same way: with
 the versions it was made under, used only while they are current, and never past the moment
@@ -59,7 +60,7 @@ def availability_changed(*office_ids: int) -> None:
     if not ids:
         return
     _bump(ids)
-    transaction.on_commit(lambda: _bump(ids))
+    transaction.on_commit(lambda: _bump(ids), robust=True)
 
 
 def _versions(office_ids: list[int]) -> dict[int, str]:

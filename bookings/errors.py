@@ -20,6 +20,19 @@ class SlotTaken(BookingError):
     default_message = _("Sorry, this time has just been taken by someone else.")
 
 
+class AlreadyBooked(SlotTaken):
+    """The slot's active reservation is the jobseeker's own: a booking sent twice (a double
+    click, or sent again after an answer that was lost). The web journey shows that booking;
+    other callers see the slot as taken, as before."""
+
+    code = "already_booked"
+    default_message = _("You have already booked this time.")
+
+    def __init__(self, message=None, *, reservation_id: int):
+        self.reservation_id = reservation_id
+        super().__init__(message)
+
+
 class SlotNotOpen(BookingError):
     code = "slot_not_open"
     default_message = _("This time is not open for booking.")

@@ -1,16 +1,44 @@
 """Rate limits of the public endpoints, counted in Django's cache (Redis in production).
 
 A fixed window per limit and key; keys are hashed, so no 求職番号 or address sits in the cache.
+
+While the cache cannot be reached (`core.cache.CacheUnavailable`), each limit does what
+`WHEN_CACHE_DOWN` says, decided limit by limit (docs/security.md, "Rate limits"):
+
+- `LOCAL`: the web process counts on its own until Redis is back, so the limit still holds
+  per process (N processes let through at most N times the count in a window);
+- `OPEN`: every attempt passes;
+- `CLOSED`: every attempt is refused (429).
 """
 
 import hashlib
+import logging
+import threading
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
+from core.cache import CacheUnavailable
 from security.client_ip import client_ip as security_client_ip
+
+logger = logging.getLogger(__name__)
+
+LOCAL, OPEN, CLOSED = "local", "open", "closed"
+
+# What each limit does while Redis is away. Every limit in settings.RATE_LIMITS is named here
+# (tests/security/test_rate_limits_without_redis.py checks it).
+WHEN_CACHE_DOWN = {
+    # Each sends a sign-in email: an open limit would let a script flood a jobseeker's inbox
+    # and the sender's reputation for as long as the outage lasts; a closed one would stop
+    # every sign-in, and so every booking by someone not signed in yet. Counted per process.
+    "identify_ip": LOCAL,
+    "identify_number": LOCAL,
+    # Opening sign-in links: guessing a 256-bit token is hopeless, the limit only slows a
+    # scan; closing it would lock every jobseeker out. Counted per process.
+    "link_ip": LOCAL,
+}
 
 
 @dataclass(frozen=True)
@@ -31,15 +59,45 @@ def limit_hit(rule: Limit, key: str, *, at: float | None = None) -> bool:
     bucket = int(at // rule.window)
     digest = hashlib.sha256(f"{rule.name}:{key}".encode()).hexdigest()[:32]
     cache_key = f"ratelimit:{rule.name}:{digest}:{bucket}"
-    if cache.add(cache_key, 1, timeout=rule.window + 5):
-        return 1 > rule.count
     try:
-        count = cache.incr(cache_key)
+        count = _count_shared(cache_key, rule)
+    except CacheUnavailable:
+        count = _count_without_cache(cache_key, rule, bucket)
+    return count > rule.count
+
+
+def _count_shared(cache_key: str, rule: Limit) -> int:
+    if cache.add(cache_key, 1, timeout=rule.window + 5):
+        return 1
+    try:
+        return cache.incr(cache_key)
     except ValueError:
         # The key expired between add() and incr().
         cache.set(cache_key, 1, timeout=rule.window + 5)
-        count = 1
-    return count > rule.count
+        return 1
+
+
+_local_counts: dict[str, tuple[int, int]] = {}  # cache key: (bucket, count)
+_local_lock = threading.Lock()
+
+
+def _count_without_cache(cache_key: str, rule: Limit, bucket: int) -> int:
+    policy = WHEN_CACHE_DOWN.get(rule.name, LOCAL)
+    if policy == OPEN:
+        return 0
+    if policy == CLOSED:
+        return rule.count + 1
+    with _local_lock:
+        if len(_local_counts) > 10_000:
+            # Forget the windows that are over; a flood of new keys cannot grow this for ever.
+            for stale in [k for k, (b, _n) in _local_counts.items() if b != bucket]:
+                del _local_counts[stale]
+            if len(_local_counts) > 10_000:
+                _local_counts.clear()
+        _bucket, count = _local_counts.get(cache_key, (bucket, 0))
+        count = count + 1 if _bucket == bucket else 1
+        _local_counts[cache_key] = (bucket, count)
+    return count
 
 
 def retry_after(rule: Limit, *, at: float | None = None) -> int:

@@ -20,7 +20,7 @@ urlpatterns = [
     path("book/time/", views.choose_time, name="choose_time"),
     path("book/details/", views.details, name="details"),
     path("book/check/", views.check, name="check"),
-    path("book/done/<str:reference>/", views.confirmation, name="confirmation"),
+    path("book/done/<str:token>/", views.confirmation, name="confirmation"),
     path("r/<str:token>/", views_reservation.reservation_page, name="reservation"),
     path(
         "r/<str:token>/calendar.ics",

@@ -6,6 +6,7 @@ unguessable link. The journey's state sits in the session; the services check it
 """
 
 import datetime as dt
+import logging
 import re
 import secrets
 import time
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from consent.models import ConsentChannel
 from consent.selectors import consent_latest, terms_in_force
 from consent.services import consent_record
+from core.sessions import session_save_best_effort
 from jobseekers.models import Jobseeker
 from jobseekers.selectors import jobseeker_office_id
 from jobseekers.signin import (
@@ -38,6 +40,7 @@ from .availability import PageUnavailable, cached_page, page_cut, page_fill
 from .calendar import TOKYO, format_jp_date, format_jp_range
 from .checklist import CHECKLIST_ITEMS, checklist_missing
 from .errors import (
+    AlreadyBooked,
     BookingError,
     ConsentRequired,
     JobseekerSuspended,
@@ -73,6 +76,9 @@ from .services.reservations import (
     reservation_create,
     slot_check,
 )
+from .views_reservation import reservation_by_token
+
+logger = logging.getLogger(__name__)
 
 SESSION_JOBSEEKER = "journey_jobseeker"
 SESSION_CHECKLIST = "journey_checklist"
@@ -615,6 +621,14 @@ def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
                 note=details_data.get("note", ""),
                 now=now,
             )
+        except AlreadyBooked as held:
+            # Sent again (a double click, or after an answer that never arrived): the booking
+            # is the jobseeker's own, so it is shown, not "just taken".
+            logger.info("booking sent again: reservation %s shown", held.reservation_id)
+            return _to_confirmation(
+                request,
+                Reservation.objects.only("reference", "access_nonce").get(pk=held.reservation_id),
+            )
         except SlotTaken:
             request.session.pop(SESSION_SLOT, None)
             return _taken(request, jobseeker, around=_slot_start(chosen) or now, status=409)
@@ -625,9 +639,7 @@ def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
         except BookingError as exc:
             error = exc.message
         else:
-            for key in JOURNEY_KEYS:
-                request.session.pop(key, None)
-            return redirect("bookings:confirmation", reference=reservation.reference)
+            return _to_confirmation(request, reservation)
     slot = _slot_summary(chosen)
     if slot is None:
         return redirect("bookings:calendar")
@@ -645,6 +657,19 @@ def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
         step="check",
         status=409 if error else 200,
     )
+
+
+def _to_confirmation(request: HttpRequest, reservation: Reservation) -> HttpResponse:
+    """The way from a committed booking to its confirmation, which nothing may now undo.
+
+    The journey's answers are forgotten, but if the session cannot be saved (the database
+    restarting) the redirect goes out all the same: the confirmation is reached through the
+    reservation's own link, not the session, and sending the booking again finds it.
+    """
+    for key in JOURNEY_KEYS:
+        request.session.pop(key, None)
+    session_save_best_effort(request)
+    return redirect("bookings:confirmation", token=reservation_access_token(reservation))
 
 
 def _slot_start(slot_id) -> dt.datetime | None:
@@ -666,16 +691,10 @@ def _slot_summary(slot_id) -> dict | None:
 
 
 @require_safe
-@_journey
-def confirmation(request: HttpRequest, jobseeker: Jobseeker, reference: str) -> HttpResponse:
-    reservation = (
-        Reservation.objects.select_related("office", "slot")
-        .filter(reference=reference, jobseeker=jobseeker)
-        .first()
-    )
-    if reservation is None:
-        raise Http404()
-    token = reservation_access_token(reservation)
+def confirmation(request: HttpRequest, token: str) -> HttpResponse:
+    """The confirmation, behind the reservation's own unguessable link (the one its invitation
+    carries): it needs no session, so a booking that committed always reaches it."""
+    reservation = reservation_by_token(token)
     return render_page(
         request,
         "bookings/confirmation.html",

@@ -22,7 +22,7 @@ from .tokens import hash_token
 RESERVATION_TOKEN = re.compile(r"[0-9a-f]{64}")
 
 
-def _reservation_by_token(token: str) -> Reservation:
+def reservation_by_token(token: str) -> Reservation:
     """The reservation whose link this is; anything else is a 404 (nothing to tell apart)."""
     if not RESERVATION_TOKEN.fullmatch(token):
         raise Http404()
@@ -61,7 +61,7 @@ def _reservation_context(reservation: Reservation, token: str, now: dt.datetime)
 
 @require_safe
 def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
-    reservation = _reservation_by_token(token)
+    reservation = reservation_by_token(token)
     return render_page(
         request,
         "bookings/reservation.html",
@@ -71,7 +71,7 @@ def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_safe
 def reservation_ics_download(request: HttpRequest, token: str) -> HttpResponse:
-    reservation = _reservation_by_token(token)
+    reservation = reservation_by_token(token)
     body = reservation_ics(reservation, method=METHOD_PUBLISH, language=page_language())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = (
@@ -83,7 +83,7 @@ def reservation_ics_download(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def reservation_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
     """Online cancellation, only where the office allows it (the terms say phone, Art 6(5))."""
-    reservation = _reservation_by_token(token)
+    reservation = reservation_by_token(token)
     now = timezone.now()
     if not reservation.office.online_cancellation_allowed:
         raise Http404()

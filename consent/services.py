@@ -11,10 +11,10 @@ from bookings.models import Bureau
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.roles import recorded_user
 from jobseekers.services import audit_record
+from notifications.queue import publish
 
 from .models import Consent, ConsentChannel, TermsVersion
 from .selectors import terms_in_force, terms_published
-from .tasks import terms_notices_task
 
 
 class ConsentError(Exception):
@@ -144,12 +144,17 @@ def terms_publish(
             version.save(update_fields=["published_at", "published_by", "notices_queued_at"])
         else:
             version.save(update_fields=["published_at", "published_by"])
-            transaction.on_commit(partial(_start_notices, version.pk))
+            # Published either way: if the broker is away, the beat's
+            # consent.terms_notices_resume starts the notices within ten minutes.
+            transaction.on_commit(partial(_start_notices, version.pk), robust=True)
     return version
 
 
+TERMS_NOTICES_TASK = "consent.terms_notices"
+
+
 def _start_notices(version_id: int) -> None:
-    terms_notices_task.delay(version_id)
+    publish(TERMS_NOTICES_TASK, (version_id,))
 
 
 def consent_history_viewed(*, jobseeker: Jobseeker, actor, now: dt.datetime | None = None) -> None:

@@ -2,6 +2,9 @@
 
 A test marked `postgres`, `redis`, `browser` or `caddy` runs when that service is present and is
 skipped with the reason otherwise. With REQUIRE_SERVICES=1 (CI) a missing service fails the run.
+A test marked `postgres`, `redis`, `browser` or `faults` runs when that service (for `faults`:
+the programs to start private Redis and PostgreSQL servers) is present and is skipped with the
+reason otherwise. With REQUIRE_SERVICES=1 (CI) a missing service fails the run.
 """
 
 import os
@@ -36,12 +39,26 @@ def chromium_path() -> str | None:
     )
 
 
+def _fault_tools() -> bool:
+    from tests.faults.services import missing_tools
+
+    return not missing_tools()
+
+
+def _fault_tools_reason() -> str:
+    from tests.faults.services import missing_tools
+
+    return "the fault tests need " + ", ".join(missing_tools())
+
+
 SERVICES = {
     "postgres": (lambda: settings.POSTGRES_AVAILABLE, "PostgreSQL is not reachable"),
     "redis": (_redis_answers, "Redis is not reachable"),
     "browser": (lambda: chromium_path() is not None, "Chromium is not installed"),
     # The TLS proxy of docker-compose.yml, run by tests/deploy/ in front of gunicorn.
     "caddy": (lambda: shutil.which("caddy") is not None, "Caddy is not installed"),
+    # Private Redis and PostgreSQL servers that the test stops and restarts (tests/faults/).
+    "faults": (_fault_tools, _fault_tools_reason),
 }
 
 
@@ -49,7 +66,7 @@ def pytest_collection_modifyitems(config, items):
     missing: dict[str, str] = {}
     for name, (probe, reason) in SERVICES.items():
         if any(name in item.keywords for item in items) and not probe():
-            missing[name] = reason
+            missing[name] = reason() if callable(reason) else reason
     if not missing:
         return
     if REQUIRE_SERVICES:
@@ -65,3 +82,13 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _english_free_default_language(settings):
     settings.LANGUAGE_CODE = "ja"
+
+
+@pytest.fixture(autouse=True)
+def _breakers_closed():
+    """A test that took Redis away must not leave the next one skipping it (core.breaker)."""
+    from core.breaker import breakers_reset
+
+    breakers_reset()
+    yield
+    breakers_reset()

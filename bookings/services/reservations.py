@@ -15,6 +15,7 @@ from notifications.services.outbox import cancellation_queue, invitation_queue
 from ..calendar import TOKYO, booking_deadline, tokyo_date
 from ..checklist import checklist_missing
 from ..errors import (
+    AlreadyBooked,
     BeyondHorizon,
     BookingError,
     ChecklistIncomplete,
@@ -173,7 +174,9 @@ def reservation_create(
     """Book `slot` for `jobseeker`; all rules re-checked with the slot row locked.
 
     The reservation and its invitation row in the outbox are written in one transaction; the
-    send task is queued after commit. Raises a BookingError subclass when a rule refuses.
+    send task is queued after commit. Raises a BookingError subclass when a rule refuses;
+    `AlreadyBooked` (a `SlotTaken`) when the slot's active reservation is this jobseeker's own,
+    so that a booking sent twice leads to the booking, not to "just taken".
     """
     now = now or timezone.now()
     slot_id = slot.pk if isinstance(slot, Slot) else slot
@@ -192,13 +195,16 @@ def reservation_create(
                 .select_related("office")
                 .get(pk=jobseeker_id)
             )
+            holder = _holder(slot.pk)
+            if holder is not None and holder[1] == jobseeker.pk:
+                raise AlreadyBooked(reservation_id=holder[0])
             if source == ReservationSource.WEB:
                 jobseeker_gate(jobseeker=jobseeker, now=now)
                 consent_check(jobseeker=jobseeker, now=now)
             elif jobseeker.suspended:
                 raise JobseekerSuspended()
             _check_slot(slot=slot, jobseeker=jobseeker, source=source, now=now)
-            if Reservation.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists():
+            if holder is not None:
                 raise SlotTaken()
             if source == ReservationSource.WEB:
                 limit = jobseeker.office.max_upcoming_web_bookings
@@ -241,8 +247,20 @@ def reservation_create(
                 invitation_queue(reservation=reservation, now=now)
     except IntegrityError as exc:
         # Two commits raced past the check: the partial unique index decided.
+        holder = _holder(slot_id)
+        if holder is not None and holder[1] == jobseeker_id:
+            raise AlreadyBooked(reservation_id=holder[0]) from exc
         raise SlotTaken() from exc
     return reservation
+
+
+def _holder(slot_id) -> tuple[int, int] | None:
+    """(reservation id, jobseeker id) of the slot's active reservation, if any."""
+    return (
+        Reservation.objects.filter(slot_id=slot_id, status__in=ACTIVE_STATUSES)
+        .values_list("pk", "jobseeker_id")
+        .first()
+    )
 
 
 def reservation_access_token(reservation: Reservation) -> str:

@@ -41,7 +41,9 @@ MIDDLEWARE = [
     # Cache-Control: no-store on every response whose view did not opt out (docs/security.md).
     "security.middleware.NoStoreMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a session the database cannot save answers 503, and never undoes a
+    # booking's confirmation (config/middleware.py).
+    "config.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "security.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Keeps the offices' phone numbers for the error pages, which render without the database.
+    "bookings.contacts.OfficeContactsMiddleware",
     # Art 7 usage records of the public pages; also forgets the personal data of the last request.
     "jobseekers.middleware.UsageRecordMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
@@ -79,6 +83,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# A persistent connection is checked before a request uses it: after a PostgreSQL restart the
+# first query would otherwise fail on the dead connection (a 500 per web process).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -112,11 +119,19 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # Redis: broker, cache and rate limits in production. Without it, embedded defaults.
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# Seconds a Redis connection attempt and a cache command may take: Redis answers in well under
+# a millisecond, and a cache that does not answer is treated as a miss (config/cache.py).
+REDIS_CACHE_TIMEOUT = env.float("REDIS_CACHE_TIMEOUT", default=1.0)
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CACHE_TIMEOUT,
+                "socket_timeout": REDIS_CACHE_TIMEOUT,
+            },
         }
     }
 else:
@@ -130,7 +145,9 @@ else:
 # Celery: Redis when REDIS_URL is set, otherwise the filesystem transport (no server needed).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"visibility_timeout": 3600}
+    # A broker host that drops packets must not hold a booking for the OS's connect timeout;
+    # a send the broker does not take is left to the outbox sweep (notifications/queue.py).
+    {"visibility_timeout": 3600, "socket_connect_timeout": 2}
     if REDIS_URL
     else {
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),
@@ -140,6 +157,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
 )
+# One quick retry of a publish (a connection Redis closed), not Celery's three: a send the
+# broker refuses is re-sent by the outbox sweep, and a booking must not wait for it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "Asia/Tokyo"
@@ -186,6 +211,15 @@ ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGIN_URL = "admin:login"
+
+# The 503 page ("we are restarting") asks to come back after this many seconds (Retry-After).
+SERVICE_UNAVAILABLE_RETRY_AFTER = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER", default=30)
+# The error pages' phone numbers: a snapshot of the offices each web process keeps in memory and
+# in this file, refreshed from the database every so many seconds (bookings/contacts.py).
+OFFICE_CONTACTS_SNAPSHOT = env.str("OFFICE_CONTACTS_SNAPSHOT", default="") or str(
+    VAR_DIR / "office-contacts.json"
+)
+OFFICE_CONTACTS_REFRESH_SECONDS: int | None = 300
 
 # Art 7: how long usage records of the public pages are kept (days); Art 9: after how many years
 # without activity a jobseeker's name, number and email are erased.
@@ -302,10 +336,11 @@ STAFF_SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=env.int("STAFF_SESSION_IDLE_MI
 STAFF_SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(
     hours=env.int("STAFF_SESSION_ABSOLUTE_HOURS", default=12)
 )
-# Sessions are read from the cache (Redis in production) and written through to the database,
-# so a flushed cache loses none; every signed-in page view then reads no session row. Sessions
-# are ended by security.SessionCutoff (not by deleting rows), which this does not bypass.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in PostgreSQL only. A cached copy (`cached_db`) cannot be kept true while Redis
+# is away: a sign-out or a staff logout during an outage deletes the row but not the copy, and
+# a Redis that comes back with its data (appendonly, or a network partition) would serve the
+# signed-out session again. One indexed read per request is the price (docs/benchmarks.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

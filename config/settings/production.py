@@ -24,6 +24,8 @@ SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# A persistent connection is checked before a request uses it (a PostgreSQL restart closed it).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Email through django-anymail; the provider is chosen here, its credentials by its variables.
 EMAIL_PROVIDER = env.str("EMAIL_PROVIDER").lower()

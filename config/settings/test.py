@@ -72,3 +72,7 @@ CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 SITE_URL = "http://testserver"
 LANGUAGE_CODE = "ja"
+
+# The error pages' snapshot of office phone numbers is taken only by the tests that ask for it.
+OFFICE_CONTACTS_REFRESH_SECONDS = None
+OFFICE_CONTACTS_SNAPSHOT = None

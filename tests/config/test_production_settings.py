@@ -51,6 +51,19 @@ def test_complete_settings_load():
     assert result.returncode == 0, result.stderr
 
 
+def test_persistent_connections_are_checked_before_use():
+    """Issue 16: after a PostgreSQL restart, a kept connection is dead; checked, it is replaced
+    instead of failing the request."""
+    result = _load(
+        COMPLETE,
+        "from django.conf import settings; import json; "
+        "print(json.dumps([settings.DATABASES['default'][k] for k in "
+        "('CONN_MAX_AGE', 'CONN_HEALTH_CHECKS')]))",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [60, True]
+
+
 def test_an_unknown_email_provider_is_refused():
     result = _load({**COMPLETE, "EMAIL_PROVIDER": "carrier-pigeon"})
     assert result.returncode != 0

@@ -22,9 +22,14 @@ def redis_client() -> redis.Redis:
 
 def point_app_at_redis() -> tuple:
     """Make this (test) process publish to the checkout's Redis database; returns the old conf."""
+    return point_app_at(settings.REDIS_TEST_URL)
+
+
+def point_app_at(url: str, options: dict | None = None) -> tuple:
+    """Make this (test) process publish to `url`; returns the old conf for restore_app."""
     app = current_app
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
-    _switch(app, settings.REDIS_TEST_URL, {"visibility_timeout": 3600})
+    _switch(app, url, options or {"visibility_timeout": 3600})
     return saved
 
 

@@ -1,0 +1,163 @@
+"""Commands the fault harness runs inside the stack's environment (its database, its settings):
+
+    python -m tests.faults.commands seed --bookings 300 [--english-every 3] [--counselors 12]
+    python -m tests.faults.commands sweep
+
+`seed` writes a bookable world and prints, as JSON, one entry per booking to make: a verified
+jobseeker who agreed to the terms, signed in (a database session with the checklist and the
+details done, as the sign-in link and the journey leave it), and an open slot of their own.
+`sweep` runs the outbox sweep once (what beat does every minute) and prints how many rows it
+put back on the queue.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.faults.settings")
+    import django
+
+    django.setup()
+
+
+def seed(bookings: int, *, english_every: int, counselors: int) -> list[dict]:
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from bookings import views
+    from bookings.calendar import TOKYO, is_closed, tokyo_date
+    from bookings.checklist import CHECKLIST_KEYS
+    from bookings.models import SLOT_LENGTH, Slot
+    from consent.models import Consent
+    from jobseekers.models import Jobseeker
+    from tests.factories import (
+        BureauFactory,
+        CounselorFactory,
+        JobseekerFactory,
+        OfficeFactory,
+        TermsVersionFactory,
+    )
+
+    now = timezone.now()
+    with transaction.atomic():
+        bureau = BureauFactory(code="faults", name="障害試験労働局", name_en="Fault Test Bureau")
+        office = OfficeFactory(
+            bureau=bureau,
+            code="faults",
+            registration_code="39990",
+            name="ハローワーク障害試験",
+            name_en="Hello Work Fault Test",
+            phone="086-000-1600",
+        )
+        terms = TermsVersionFactory(
+            bureau=bureau, effective_from=now - dt.timedelta(days=30), published_at=now
+        )
+        staff = [CounselorFactory(office=office) for _ in range(counselors)]
+        # Days from the third day ahead (clear of the cut-off whatever the hour), open days only,
+        # inside the office's horizon; 14 half-hour slots a day per counselor.
+        days, day = [], tokyo_date(now) + dt.timedelta(days=3)
+        needed_days = -(-bookings // (counselors * 14))
+        while len(days) < needed_days:
+            if not is_closed(day):
+                days.append(day)
+            day += dt.timedelta(days=1)
+        times = [dt.time(9 + i // 2, 30 * (i % 2)) for i in range(14)]
+        slots = Slot.objects.bulk_create(
+            Slot(
+                counselor=counselor,
+                office=office,
+                starts_at=(start := dt.datetime.combine(d, t, tzinfo=TOKYO)),
+                ends_at=start + SLOT_LENGTH,
+            )
+            for d in days
+            for t in times
+            for counselor in staff
+        )[:bookings]
+        people = Jobseeker.objects.bulk_create(
+            JobseekerFactory.build(
+                office=office,
+                number=f"39990-{n:08d}",
+                email=f"faults{n:05d}@example.jp",
+                preferred_language="en" if english_every and n % english_every == 0 else "ja",
+            )
+            for n in range(bookings)
+        )
+        Consent.objects.bulk_create(
+            Consent(
+                jobseeker=person,
+                terms_version=terms,
+                given_at=now,
+                channel="web",
+                video_app_terms_accepted=True,
+            )
+            for person in people
+        )
+        expires = now + dt.timedelta(hours=3)
+        plan, rows = [], []
+        for person, slot in zip(people, slots, strict=True):
+            key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+            data = {
+                views.SESSION_JOBSEEKER: person.pk,
+                views.SESSION_CHECKLIST: dict.fromkeys(CHECKLIST_KEYS, True),
+                views.SESSION_DETAILS: {
+                    "interpreter": False,
+                    "interpreter_language": "",
+                    "assistant_attends": False,
+                    "note": "",
+                },
+                views.SESSION_TOUCHED: int(now.timestamp()),
+            }
+            rows.append(
+                Session(
+                    session_key=key, session_data=SessionStore().encode(data), expire_date=expires
+                )
+            )
+            plan.append(
+                {
+                    "jobseeker": person.pk,
+                    "email": person.email,
+                    "language": person.preferred_language,
+                    "slot": slot.pk,
+                    "day": tokyo_date(slot.starts_at).isoformat(),
+                    "session": key,
+                    "csrf": get_random_string(32),
+                }
+            )
+        Session.objects.bulk_create(rows)
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    return plan
+
+
+def sweep() -> int:
+    from notifications.services.sweep import notification_sweep
+
+    return notification_sweep()
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command", required=True)
+    seeding = commands.add_parser("seed")
+    seeding.add_argument("--bookings", type=int, required=True)
+    seeding.add_argument("--english-every", type=int, default=3)
+    seeding.add_argument("--counselors", type=int, default=12)
+    commands.add_parser("sweep")
+    args = parser.parse_args(argv)
+    _setup()
+    if args.command == "seed":
+        result = seed(args.bookings, english_every=args.english_every, counselors=args.counselors)
+    else:
+        result = sweep()
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
