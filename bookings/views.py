@@ -10,6 +10,7 @@ import re
 import secrets
 import time
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
@@ -84,6 +85,9 @@ JOURNEY_IDLE_SECONDS = 60 * 60
 # session row each time: a journey ends after 55 to 60 minutes without activity.
 JOURNEY_TOUCH_SECONDS = 5 * 60
 SESSION_TOUCHED = "journey_touched"
+# When the sign-in link was used (seconds since the epoch): a journey ends at most
+# JOBSEEKER_SESSION_ABSOLUTE_TIMEOUT after it, however active (as staff sessions do).
+SESSION_SIGNED_IN_AT = "journey_signed_in_at"
 
 GATE_ERRORS = (
     JobseekerSuspended,
@@ -94,8 +98,34 @@ GATE_ERRORS = (
 )
 
 
-def _jobseeker(request: HttpRequest) -> Jobseeker | None:
+def _absolute_seconds() -> int:
+    return int(settings.JOBSEEKER_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+
+
+def journey_jobseeker_id(request: HttpRequest) -> int | None:
+    """The signed-in jobseeker's id, or None; a journey past its absolute lifetime is ended.
+
+    A session without the sign-in time (made before it was recorded, or put together by hand)
+    cannot prove its age and is not trusted.
+    """
     pk = request.session.get(SESSION_JOBSEEKER)
+    if not pk:
+        return None
+    signed_in_at = request.session.get(SESSION_SIGNED_IN_AT)
+    now = time.time()
+    if not isinstance(signed_in_at, int | float) or now - signed_in_at >= _absolute_seconds():
+        journey_end(request)
+        return None
+    return pk
+
+
+def journey_end(request: HttpRequest) -> None:
+    """Sign the jobseeker out: the session and its cookie go, the next page asks again."""
+    request.session.flush()
+
+
+def _jobseeker(request: HttpRequest) -> Jobseeker | None:
+    pk = journey_jobseeker_id(request)
     if not pk:
         return None
     try:
@@ -105,11 +135,17 @@ def _jobseeker(request: HttpRequest) -> Jobseeker | None:
 
 
 def journey_keep_alive(request: HttpRequest) -> None:
-    """Push the journey's idle deadline back; writes the session only every few minutes."""
+    """Push the journey's idle deadline back; writes the session only every few minutes.
+
+    The deadline never passes the journey's absolute end, so the store drops the session then
+    too (not only the check in `journey_jobseeker_id`).
+    """
     now = int(time.time())
     if now - request.session.get(SESSION_TOUCHED, 0) >= JOURNEY_TOUCH_SECONDS:
         request.session[SESSION_TOUCHED] = now
-        request.session.set_expiry(JOURNEY_IDLE_SECONDS)
+        signed_in_at = request.session.get(SESSION_SIGNED_IN_AT, now)
+        left = int(signed_in_at + _absolute_seconds() - now)
+        request.session.set_expiry(max(1, min(JOURNEY_IDLE_SECONDS, left)))
 
 
 def _journey(view):
@@ -258,6 +294,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     for key in [*JOURNEY_KEYS, "journey_link_sent_to"]:
         request.session.pop(key, None)
     request.session[SESSION_JOBSEEKER] = jobseeker.pk
+    request.session[SESSION_SIGNED_IN_AT] = int(time.time())
     request.session.pop(SESSION_TOUCHED, None)
     journey_keep_alive(request)
     translation.activate(jobseeker.preferred_language)
@@ -437,7 +474,7 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
     of the jobseeker than their office (`_day_page_cached`); the rest goes the journey's way."""
     if request.method == "POST" or request.GET:
         return _day_journey(request, date)
-    pk = request.session.get(SESSION_JOBSEEKER)
+    pk = journey_jobseeker_id(request)
     office_id = jobseeker_office_id(pk=pk) if pk else None
     if office_id is None:
         return redirect("bookings:identify")

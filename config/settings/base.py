@@ -274,6 +274,11 @@ STAFF_SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=env.int("STAFF_SESSION_IDLE_MI
 STAFF_SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(
     hours=env.int("STAFF_SESSION_ABSOLUTE_HOURS", default=12)
 )
+# Jobseekers' journeys: an hour without activity (bookings.views), and at most this long after
+# the sign-in link was used, however active (ASVS 3.3.2; a shared PC in a library or office).
+JOBSEEKER_SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(
+    hours=env.int("JOBSEEKER_SESSION_ABSOLUTE_HOURS", default=8)
+)
 # Sessions are read from the cache (Redis in production) and written through to the database,
 # so a flushed cache loses none; every signed-in page view then reads no session row. Sessions
 # are ended by security.SessionCutoff (not by deleting rows), which this does not bypass.

@@ -400,8 +400,9 @@ def test_a_tampered_hidden_slot_is_refused_by_the_service(client, world):
 
 
 def test_the_cutoff_is_checked_at_the_moment_of_commit(client, world):
-    sign_in_client(client, world.jobseeker, slot=world.slot, details=DETAILS)
     with time_machine.travel(tokyo(2026, 12, 3, 0, 0), tick=False):
+        # Signed in just before midnight's cut-off (a journey lasts 8 hours at most).
+        sign_in_client(client, world.jobseeker, slot=world.slot, details=DETAILS)
         response = client.post("/book/check/", {"slot": world.slot.pk})
     assert response.status_code == 409
     assert "前日まで" in _main(response)

@@ -7,6 +7,7 @@ and an admin model of office data that the world below does not hold fails the a
 
 import datetime as dt
 import re
+import time
 from collections import deque
 
 import pytest
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from bookings.models import Office, OfficeClosedDay, Reservation, ReservationStatus
 from bookings.tokens import reservation_token
-from bookings.views import SESSION_JOBSEEKER
+from bookings.views import SESSION_JOBSEEKER, SESSION_SIGNED_IN_AT
 from consent.models import TermsVersion
 from jobseekers.models import AuditAction, AuditEntry, RosterEntry, UsageExport, UsageRecord
 from notifications.models import Notification, NotificationKind, TrackingEvent
@@ -175,6 +176,7 @@ def _jobseeker_client(jobseeker) -> Client:
     client = Client()
     session = client.session
     session[SESSION_JOBSEEKER] = jobseeker.pk
+    session[SESSION_SIGNED_IN_AT] = int(time.time())
     session.save()
     return client
 
