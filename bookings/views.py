@@ -219,14 +219,16 @@ def _identify(request: HttpRequest, *, returning: bool) -> HttpResponse:
     template = "bookings/identify_returning.html" if returning else "bookings/identify.html"
     if request.method == "POST":
         ip_rule = ratelimit.limit("identify_ip")
-        if ratelimit.limit_hit(ip_rule, ratelimit.client_ip(request)):
+        if ratelimit.limit_hit(ip_rule, ratelimit.client_key(request)):
             return rate_limited(request, ip_rule)
         form = form_class(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            number_rule = ratelimit.limit("identify_number")
-            if ratelimit.limit_hit(number_rule, data["number"]):
-                return rate_limited(request, number_rule)
+            # Each identification sends one email to the address typed: however many numbers
+            # or clients ask, one mailbox gets a few an hour (no flooding a stranger's inbox).
+            recipient_rule = ratelimit.limit("identify_recipient")
+            if ratelimit.limit_hit(recipient_rule, ratelimit.recipient_key(data["email"])):
+                return rate_limited(request, recipient_rule)
             try:
                 if returning:
                     sign_in_request_returning(
@@ -273,7 +275,7 @@ def link_sent(request: HttpRequest) -> HttpResponse:
 def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; only the POST uses the link (mail scanners follow GET links)."""
     rule = ratelimit.limit("link_ip")
-    if ratelimit.limit_hit(rule, ratelimit.client_ip(request)):
+    if ratelimit.limit_hit(rule, ratelimit.client_key(request)):
         return rate_limited(request, rule)
     try:
         if not re.fullmatch(TOKEN_PATTERN, token):

@@ -216,15 +216,17 @@ LOGGING = {
     },
 }
 
-# Rate limits of the public journey: (attempts, window in seconds), per client IP or per
-# 求職番号. Counted in the cache above (Redis in production, shared by every web process).
+# Rate limits of the public journey: (attempts, window in seconds), per client (an IPv4 address
+# or an IPv6 /64) or per recipient address. Counted in the cache above (Redis in production,
+# shared by every web process). Nothing is limited per 求職番号: a count anyone can use up by
+# typing a stranger's number would lock its owner out (docs/security.md).
 RATE_LIMITS = {
     "identify_ip": (
         env.int("RATE_LIMIT_IDENTIFY_PER_IP", default=20),
         env.int("RATE_LIMIT_WINDOW", default=3600),
     ),
-    "identify_number": (
-        env.int("RATE_LIMIT_IDENTIFY_PER_NUMBER", default=5),
+    "identify_recipient": (
+        env.int("RATE_LIMIT_IDENTIFY_PER_RECIPIENT", default=5),
         env.int("RATE_LIMIT_WINDOW", default=3600),
     ),
     "link_ip": (

@@ -127,6 +127,80 @@ def test_a_forged_forwarded_for_does_not_escape_the_limit(world, settings):
     assert statuses == [302, 302, 429]
 
 
+# --- Email flooding: per recipient, and an IPv6 client counted by its /64 ---
+
+
+def _emails_to(address: str) -> int:
+    return sum(address in message.to for message in mail.outbox)
+
+
+@pytest.mark.parametrize("path", ["/identify/", "/identify/returning/"])
+def test_one_address_gets_a_few_emails_an_hour_whatever_the_numbers_and_clients(world, path):
+    """8 different numbers for one victim's address, from 8 addresses: 5 emails, then 429."""
+    victim = "victim@example.jp"
+    statuses = []
+    for i in range(8):
+        data = {
+            "number": f"{world.office.registration_code}-{70000 + i:08d}",
+            "email": victim.upper() if i % 2 else victim,  # the same mailbox, typed another way
+            "family_name": "山田",
+            "given_name": "花子",
+            "family_name_kana": "ヤマダ",
+            "given_name_kana": "ハナコ",
+        }
+        client = Client(REMOTE_ADDR=f"198.51.100.{i + 1}")
+        statuses.append(client.post(path, data).status_code)
+    assert statuses == [302] * 5 + [429] * 3
+    assert _emails_to(victim) + _emails_to(victim.upper()) == 5
+    # Another address is not affected.
+    other = Client(REMOTE_ADDR="198.51.100.99").post(
+        "/identify/returning/", {"number": "33010-00070000", "email": "other@example.jp"}
+    )
+    assert other.status_code == 302
+
+
+def test_an_ipv6_client_is_counted_by_its_64(world, settings):
+    """30 addresses of one /64, each to a new recipient: the client's 20, then 429."""
+    statuses = [
+        Client(REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}")
+        .post("/identify/returning/", {"number": "33010-99999999", "email": f"r{i}@example.jp"})
+        .status_code
+        for i in range(30)
+    ]
+    assert statuses == [302] * 20 + [429] * 10
+    assert len(mail.outbox) == 20
+    # The neighbouring /64 is another client.
+    neighbour = Client(REMOTE_ADDR="2001:db8:1:3::1").post(
+        "/identify/returning/", {"number": "33010-99999999", "email": "n@example.jp"}
+    )
+    assert neighbour.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("not an address", UNKNOWN),
+    ],
+)
+def test_the_client_key_of_a_limit(address, key):
+    from bookings.ratelimit import client_key
+
+    assert client_key(RequestFactory().get("/", REMOTE_ADDR=address)) == key
+
+
+def test_the_cache_holds_no_address_in_clear(world):
+    from django.core.cache.backends.locmem import _caches
+
+    Client().post("/identify/returning/", {"number": "33010-99999999", "email": "a@example.jp"})
+    keys = " ".join(str(key) for store in _caches.values() for key in store)
+    assert "ratelimit:identify_recipient:" in keys
+    assert "a@example.jp" not in keys and "127.0.0.1" not in keys
+
+
 # --- The client address ---
 
 
