@@ -184,7 +184,7 @@ def _normalised(response) -> tuple:
     headers = sorted(
         (name, value)
         for name, value in response.headers.items()
-        if name not in {"Content-Security-Policy", "Content-Length"}
+        if name not in {"Content-Security-Policy", "Content-Length", "Expires"}
     )
     cookies = sorted(
         (name, morsel["max-age"], morsel["path"]) for name, morsel in response.cookies.items()
