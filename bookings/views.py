@@ -25,7 +25,6 @@ from jobseekers.models import Jobseeker
 from jobseekers.selectors import jobseeker_office_id
 from jobseekers.signin import (
     TOKEN_PATTERN,
-    EmailNotSent,
     SignInError,
     sign_in_redeem,
     sign_in_request_first_visit,
@@ -88,6 +87,8 @@ SESSION_TOUCHED = "journey_touched"
 # When the sign-in link was used (seconds since the epoch): a journey ends at most
 # JOBSEEKER_SESSION_ABSOLUTE_TIMEOUT after it, however active (as staff sessions do).
 SESSION_SIGNED_IN_AT = "journey_signed_in_at"
+# The office a first visit's registration request went to (for its phone number on the page).
+SESSION_REQUEST_OFFICE = "journey_request_office"
 
 GATE_ERRORS = (
     JobseekerSuspended,
@@ -129,9 +130,18 @@ def _jobseeker(request: HttpRequest) -> Jobseeker | None:
     if not pk:
         return None
     try:
-        return Jobseeker.objects.select_related("office").get(pk=pk, anonymised_at__isnull=True)
+        jobseeker = Jobseeker.objects.select_related("office").get(
+            pk=pk, anonymised_at__isnull=True
+        )
     except Jobseeker.DoesNotExist:
         return None
+    bound = jobseeker.email_bound_at
+    if bound is not None and bound.timestamp() > request.session[SESSION_SIGNED_IN_AT]:
+        # The office bound another address to the number since this journey signed in
+        # (a confirmed request, staff's correction): whoever held the old one is signed out.
+        journey_end(request)
+        return None
+    return jobseeker
 
 
 def journey_keep_alive(request: HttpRequest) -> None:
@@ -229,21 +239,14 @@ def _identify(request: HttpRequest, *, returning: bool) -> HttpResponse:
             recipient_rule = ratelimit.limit("identify_recipient")
             if ratelimit.limit_hit(recipient_rule, ratelimit.recipient_key(data["email"])):
                 return rate_limited(request, recipient_rule)
-            try:
-                if returning:
-                    sign_in_request_returning(
-                        number=data["number"], email=data["email"], language=page_language()
-                    )
-                else:
-                    sign_in_request_first_visit(language=page_language(), **data)
-            except EmailNotSent as error:
-                return render_page(
-                    request,
-                    template,
-                    {"form": form, "error": error.message},
-                    step="identify",
-                    status=503,
+            # The email is an outbox row, sent by a worker: a slow or failing provider never
+            # holds this request (the sweep retries it).
+            if returning:
+                sign_in_request_returning(
+                    number=data["number"], email=data["email"], language=page_language()
                 )
+            else:
+                sign_in_request_first_visit(language=page_language(), **data)
             request.session["journey_link_sent_to"] = data["email"]
             # The typed address lives no longer than the journey, not the cookie's two weeks.
             request.session.set_expiry(JOURNEY_IDLE_SECONDS)
@@ -281,7 +284,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
         if not re.fullmatch(TOKEN_PATTERN, token):
             sign_in_token_state(token="", now=timezone.now())
         if request.method == "POST":
-            jobseeker = sign_in_redeem(token=token, now=timezone.now())
+            redeemed = sign_in_redeem(token=token, now=timezone.now())
         else:
             sign_in_token_state(token=token, now=timezone.now())
             return render_page(request, "bookings/sign_in.html", {"token": token}, step="identify")
@@ -292,15 +295,30 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
             {"error": error.message, "code": error.code},
             status=400 if error.code == "mismatch" else 410,
         )
+    jobseeker = redeemed.jobseeker
+    if jobseeker is None:
+        # A request for the office to check; the same answer whatever the number.
+        request.session[SESSION_REQUEST_OFFICE] = redeemed.request.office_id
+        return redirect("bookings:request_received")
     request.session.cycle_key()
-    for key in [*JOURNEY_KEYS, "journey_link_sent_to"]:
+    for key in [*JOURNEY_KEYS, "journey_link_sent_to", SESSION_REQUEST_OFFICE]:
         request.session.pop(key, None)
     request.session[SESSION_JOBSEEKER] = jobseeker.pk
-    request.session[SESSION_SIGNED_IN_AT] = int(time.time())
+    request.session[SESSION_SIGNED_IN_AT] = time.time()
     request.session.pop(SESSION_TOUCHED, None)
     journey_keep_alive(request)
     translation.activate(jobseeker.preferred_language)
     return redirect("bookings:journey")
+
+
+@require_safe
+def request_received(request: HttpRequest) -> HttpResponse:
+    """After a first-visit link: the request went to the office, which emails when it is done."""
+    office_id = request.session.get(SESSION_REQUEST_OFFICE)
+    office = office_list_public().filter(pk=office_id).first() if office_id else None
+    return render_page(
+        request, "bookings/request_received.html", {"office": office}, step="identify"
+    )
 
 
 @require_POST

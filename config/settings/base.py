@@ -159,6 +159,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "terms-notices-resume": {"task": "consent.terms_notices_resume", "schedule": 600.0},
     # Art 7: usage records older than USAGE_RECORD_RETENTION_DAYS are deleted.
     "usage-records-purge": {"task": "jobseekers.usage_records_purge", "schedule": 3600.0},
+    # Art 9: registration requests, sign-in links and their emails after their retention.
+    "identification-purge": {"task": "jobseekers.identification_purge", "schedule": 3600.0},
     # Art 9: jobseekers inactive for JOBSEEKER_INACTIVE_YEARS are anonymised.
     "jobseekers-anonymise": {"task": "jobseekers.anonymise_inactive", "schedule": 86400.0},
     # Keeps counselors' slots generated up to each office's booking horizon (idempotent).
@@ -187,11 +189,20 @@ LOGIN_URL = "admin:login"
 # without activity a jobseeker's name, number and email are erased.
 USAGE_RECORD_RETENTION_DAYS = env.int("USAGE_RECORD_RETENTION_DAYS", default=365)
 JOBSEEKER_INACTIVE_YEARS = env.int("JOBSEEKER_INACTIVE_YEARS", default=3)
+# Art 9: online registration requests are deleted this many days after they were last received
+# (still pending) or decided; sign-in links and their emails this many days after they expired.
+REGISTRATION_REQUEST_RETENTION_DAYS = env.int("REGISTRATION_REQUEST_RETENTION_DAYS", default=30)
+SIGN_IN_RETENTION_DAYS = env.int("SIGN_IN_RETENTION_DAYS", default=7)
 # Art 7(2): a usage figure below this count is shown as "< N" (it could point at one device).
 USAGE_FIGURES_MIN_COUNT = env.int("USAGE_FIGURES_MIN_COUNT", default=3)
 # Requests under these prefixes are not public pages and are not usage records.
 USAGE_RECORD_EXCLUDE_PREFIXES = ["/admin/", "/static/", "/media/", "/favicon.ico"]
-for _name in ("USAGE_RECORD_RETENTION_DAYS", "JOBSEEKER_INACTIVE_YEARS"):
+for _name in (
+    "USAGE_RECORD_RETENTION_DAYS",
+    "JOBSEEKER_INACTIVE_YEARS",
+    "REGISTRATION_REQUEST_RETENTION_DAYS",
+    "SIGN_IN_RETENTION_DAYS",
+):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
 

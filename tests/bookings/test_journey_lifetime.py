@@ -10,7 +10,9 @@ from django.core import mail
 from django.test import Client
 
 from bookings.views import SESSION_JOBSEEKER, SESSION_SIGNED_IN_AT
+from jobseekers.models import Jobseeker
 from jobseekers.signin import sign_in_request_returning
+from tests.helpers import send_queued
 
 from .conftest import NOW, SLOT_START, sign_in_client
 
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.django_db
 def _signed_in_by_link(client: Client, jobseeker) -> None:
     """The real way in: ask for a link, open it, press the button."""
     sign_in_request_returning(number=jobseeker.number, email=jobseeker.email, now=NOW)
+    send_queued(now=NOW)
     link = re.search(r"http://testserver(/signin/[^/\s]+/)", mail.outbox[-1].body).group(1)
     assert client.post(link).status_code == 302
     assert client.session[SESSION_JOBSEEKER] == jobseeker.pk
@@ -79,3 +82,24 @@ def test_the_limit_is_a_setting(client, world, settings):
         assert client.get("/book/date/").status_code == 200
     with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
         assert client.get("/book/date/").status_code == 302
+
+
+def test_a_journey_ends_when_the_office_binds_another_address_to_the_number(client, world):
+    """Whoever signed in with the old address (a squatter, a lost mailbox) is signed out."""
+    with time_machine.travel(NOW, tick=False):
+        _signed_in_by_link(client, world.jobseeker)
+    later = NOW + dt.timedelta(minutes=10)
+    with time_machine.travel(later, tick=False):
+        assert client.get("/book/date/").status_code == 200
+        Jobseeker.objects.filter(pk=world.jobseeker.pk).update(
+            email="new@example.jp", email_bound_at=later
+        )
+        response = client.get("/book/date/")
+        assert (response.status_code, response["Location"]) == (302, "/identify/")
+        assert SESSION_JOBSEEKER not in client.session
+    # Signing in again after the change works.
+    other = Client()
+    with time_machine.travel(later + dt.timedelta(minutes=1), tick=False):
+        world.jobseeker.refresh_from_db()
+        _signed_in_by_link(other, world.jobseeker)
+        assert other.get("/book/date/").status_code == 200

@@ -23,7 +23,14 @@ from bookings.models import Office, OfficeClosedDay, Reservation, ReservationSta
 from bookings.tokens import reservation_token
 from bookings.views import SESSION_JOBSEEKER, SESSION_SIGNED_IN_AT
 from consent.models import TermsVersion
-from jobseekers.models import AuditAction, AuditEntry, RosterEntry, UsageExport, UsageRecord
+from jobseekers.models import (
+    AuditAction,
+    AuditEntry,
+    RegistrationRequest,
+    RosterEntry,
+    UsageExport,
+    UsageRecord,
+)
 from notifications.models import Notification, NotificationKind, TrackingEvent
 from tests.factories import (
     ConsentFactory,
@@ -131,6 +138,17 @@ class World:
             full_name="名簿 太郎",
             valid_until=now.date() + dt.timedelta(days=60),
             imported_at=now,
+        )
+        RegistrationRequest.objects.create(
+            office=office,
+            number=f"{office.registration_code}-00000001",
+            family_name="申込",
+            given_name="太郎",
+            family_name_kana="モウシコミ",
+            given_name_kana="タロウ",
+            email=f"request-{tag}@example.jp",
+            created_at=now,
+            received_at=now,
         )
         UsageRecord.objects.create(at=now, method="GET", path="/", status=200, jobseeker=jobseeker)
         UsageExport.objects.create(
