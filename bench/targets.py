@@ -6,6 +6,7 @@ booking is the check-answers page's POST, exactly as the browser sends it.
 """
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
@@ -139,6 +140,7 @@ def sessions_for(jobseeker_ids: list[int], *, slot: int | None = None) -> list[S
     for pk in jobseeker_ids:
         data = {
             views.SESSION_JOBSEEKER: pk,
+            views.SESSION_SIGNED_IN_AT: int(time.time()),
             views.SESSION_CHECKLIST: dict.fromkeys(CHECKLIST_KEYS, True),
             views.SESSION_DETAILS: {
                 "interpreter": False,

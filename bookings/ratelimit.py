@@ -12,6 +12,7 @@ While the cache cannot be reached (`core.cache.CacheUnavailable`), each limit do
 """
 
 import hashlib
+import ipaddress
 import logging
 import threading
 import time
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 from core.cache import CacheUnavailable
 from security.client_ip import client_ip as security_client_ip
@@ -34,7 +36,7 @@ WHEN_CACHE_DOWN = {
     # and the sender's reputation for as long as the outage lasts; a closed one would stop
     # every sign-in, and so every booking by someone not signed in yet. Counted per process.
     "identify_ip": LOCAL,
-    "identify_number": LOCAL,
+    "identify_recipient": LOCAL,
     # Opening sign-in links: guessing a 256-bit token is hopeless, the limit only slows a
     # scan; closing it would lock every jobseeker out. Counted per process.
     "link_ip": LOCAL,
@@ -108,3 +110,29 @@ def retry_after(rule: Limit, *, at: float | None = None) -> int:
 def client_ip(request) -> str:
     """The client address, read as the lockout and the access log read it (TRUSTED_PROXY_COUNT)."""
     return security_client_ip(request)
+
+
+# An IPv6 client is usually given a whole /64 (RFC 6177); counting it by address would let it
+# take 2**64 fresh counts.
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_key(request) -> str:
+    """Who a per-client limit counts: the IPv4 address, or the IPv6 address's /64 network.
+
+    An IPv4 address written as IPv6 (::ffff:192.0.2.1) counts as that IPv4 address.
+    """
+    address = ipaddress.ip_address(client_ip(request))
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/{IPV6_CLIENT_PREFIX}", strict=False))
+    return str(address)
+
+
+def recipient_key(address: str) -> str:
+    """What a per-recipient limit counts: the address as mail delivers it, keyed with the
+    secret key, so that the cache holds nothing a list of known addresses could be matched to."""
+    return salted_hmac(
+        "bookings.ratelimit.recipient", address.strip().casefold(), algorithm="sha256"
+    ).hexdigest()

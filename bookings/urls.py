@@ -9,6 +9,7 @@ urlpatterns = [
     path("identify/", views.identify, name="identify"),
     path("identify/returning/", views.identify_returning, name="identify_returning"),
     path("identify/sent/", views.link_sent, name="link_sent"),
+    path("identify/received/", views.request_received, name="request_received"),
     path("signin/<str:token>/", views.sign_in, name="sign_in"),
     path("signout/", views.sign_out, name="sign_out"),
     path("book/", views.journey, name="journey"),

@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
@@ -27,7 +28,6 @@ from jobseekers.models import Jobseeker
 from jobseekers.selectors import jobseeker_office_id
 from jobseekers.signin import (
     TOKEN_PATTERN,
-    EmailNotSent,
     SignInError,
     sign_in_redeem,
     sign_in_request_first_visit,
@@ -91,6 +91,11 @@ JOURNEY_IDLE_SECONDS = 60 * 60
 # session row each time: a journey ends after 55 to 60 minutes without activity.
 JOURNEY_TOUCH_SECONDS = 5 * 60
 SESSION_TOUCHED = "journey_touched"
+# When the sign-in link was used (seconds since the epoch): a journey ends at most
+# JOBSEEKER_SESSION_ABSOLUTE_TIMEOUT after it, however active (as staff sessions do).
+SESSION_SIGNED_IN_AT = "journey_signed_in_at"
+# The office a first visit's registration request went to (for its phone number on the page).
+SESSION_REQUEST_OFFICE = "journey_request_office"
 
 GATE_ERRORS = (
     JobseekerSuspended,
@@ -101,22 +106,63 @@ GATE_ERRORS = (
 )
 
 
-def _jobseeker(request: HttpRequest) -> Jobseeker | None:
+def _absolute_seconds() -> int:
+    return int(settings.JOBSEEKER_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+
+
+def journey_jobseeker_id(request: HttpRequest) -> int | None:
+    """The signed-in jobseeker's id, or None; a journey past its absolute lifetime is ended.
+
+    A session without the sign-in time (made before it was recorded, or put together by hand)
+    cannot prove its age and is not trusted.
+    """
     pk = request.session.get(SESSION_JOBSEEKER)
     if not pk:
         return None
+    signed_in_at = request.session.get(SESSION_SIGNED_IN_AT)
+    now = time.time()
+    if not isinstance(signed_in_at, int | float) or now - signed_in_at >= _absolute_seconds():
+        journey_end(request)
+        return None
+    return pk
+
+
+def journey_end(request: HttpRequest) -> None:
+    """Sign the jobseeker out: the session and its cookie go, the next page asks again."""
+    request.session.flush()
+
+
+def _jobseeker(request: HttpRequest) -> Jobseeker | None:
+    pk = journey_jobseeker_id(request)
+    if not pk:
+        return None
     try:
-        return Jobseeker.objects.select_related("office").get(pk=pk, anonymised_at__isnull=True)
+        jobseeker = Jobseeker.objects.select_related("office").get(
+            pk=pk, anonymised_at__isnull=True
+        )
     except Jobseeker.DoesNotExist:
         return None
+    bound = jobseeker.email_bound_at
+    if bound is not None and bound.timestamp() > request.session[SESSION_SIGNED_IN_AT]:
+        # The office bound another address to the number since this journey signed in
+        # (a confirmed request, staff's correction): whoever held the old one is signed out.
+        journey_end(request)
+        return None
+    return jobseeker
 
 
 def journey_keep_alive(request: HttpRequest) -> None:
-    """Push the journey's idle deadline back; writes the session only every few minutes."""
+    """Push the journey's idle deadline back; writes the session only every few minutes.
+
+    The deadline never passes the journey's absolute end, so the store drops the session then
+    too (not only the check in `journey_jobseeker_id`).
+    """
     now = int(time.time())
     if now - request.session.get(SESSION_TOUCHED, 0) >= JOURNEY_TOUCH_SECONDS:
         request.session[SESSION_TOUCHED] = now
-        request.session.set_expiry(JOURNEY_IDLE_SECONDS)
+        signed_in_at = request.session.get(SESSION_SIGNED_IN_AT, now)
+        left = int(signed_in_at + _absolute_seconds() - now)
+        request.session.set_expiry(max(1, min(JOURNEY_IDLE_SECONDS, left)))
 
 
 def _journey(view):
@@ -190,29 +236,24 @@ def _identify(request: HttpRequest, *, returning: bool) -> HttpResponse:
     template = "bookings/identify_returning.html" if returning else "bookings/identify.html"
     if request.method == "POST":
         ip_rule = ratelimit.limit("identify_ip")
-        if ratelimit.limit_hit(ip_rule, ratelimit.client_ip(request)):
+        if ratelimit.limit_hit(ip_rule, ratelimit.client_key(request)):
             return rate_limited(request, ip_rule)
         form = form_class(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            number_rule = ratelimit.limit("identify_number")
-            if ratelimit.limit_hit(number_rule, data["number"]):
-                return rate_limited(request, number_rule)
-            try:
-                if returning:
-                    sign_in_request_returning(
-                        number=data["number"], email=data["email"], language=page_language()
-                    )
-                else:
-                    sign_in_request_first_visit(language=page_language(), **data)
-            except EmailNotSent as error:
-                return render_page(
-                    request,
-                    template,
-                    {"form": form, "error": error.message},
-                    step="identify",
-                    status=503,
+            # Each identification sends one email to the address typed: however many numbers
+            # or clients ask, one mailbox gets a few an hour (no flooding a stranger's inbox).
+            recipient_rule = ratelimit.limit("identify_recipient")
+            if ratelimit.limit_hit(recipient_rule, ratelimit.recipient_key(data["email"])):
+                return rate_limited(request, recipient_rule)
+            # The email is an outbox row, sent by a worker: a slow or failing provider never
+            # holds this request (the sweep retries it).
+            if returning:
+                sign_in_request_returning(
+                    number=data["number"], email=data["email"], language=page_language()
                 )
+            else:
+                sign_in_request_first_visit(language=page_language(), **data)
             request.session["journey_link_sent_to"] = data["email"]
             # The typed address lives no longer than the journey, not the cookie's two weeks.
             request.session.set_expiry(JOURNEY_IDLE_SECONDS)
@@ -244,13 +285,13 @@ def link_sent(request: HttpRequest) -> HttpResponse:
 def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; only the POST uses the link (mail scanners follow GET links)."""
     rule = ratelimit.limit("link_ip")
-    if ratelimit.limit_hit(rule, ratelimit.client_ip(request)):
+    if ratelimit.limit_hit(rule, ratelimit.client_key(request)):
         return rate_limited(request, rule)
     try:
         if not re.fullmatch(TOKEN_PATTERN, token):
             sign_in_token_state(token="", now=timezone.now())
         if request.method == "POST":
-            jobseeker = sign_in_redeem(token=token, now=timezone.now())
+            redeemed = sign_in_redeem(token=token, now=timezone.now())
         else:
             sign_in_token_state(token=token, now=timezone.now())
             return render_page(request, "bookings/sign_in.html", {"token": token}, step="identify")
@@ -261,14 +302,30 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
             {"error": error.message, "code": error.code},
             status=400 if error.code == "mismatch" else 410,
         )
+    jobseeker = redeemed.jobseeker
+    if jobseeker is None:
+        # A request for the office to check; the same answer whatever the number.
+        request.session[SESSION_REQUEST_OFFICE] = redeemed.request.office_id
+        return redirect("bookings:request_received")
     request.session.cycle_key()
-    for key in [*JOURNEY_KEYS, "journey_link_sent_to"]:
+    for key in [*JOURNEY_KEYS, "journey_link_sent_to", SESSION_REQUEST_OFFICE]:
         request.session.pop(key, None)
     request.session[SESSION_JOBSEEKER] = jobseeker.pk
+    request.session[SESSION_SIGNED_IN_AT] = time.time()
     request.session.pop(SESSION_TOUCHED, None)
     journey_keep_alive(request)
     translation.activate(jobseeker.preferred_language)
     return redirect("bookings:journey")
+
+
+@require_safe
+def request_received(request: HttpRequest) -> HttpResponse:
+    """After a first-visit link: the request went to the office, which emails when it is done."""
+    office_id = request.session.get(SESSION_REQUEST_OFFICE)
+    office = office_list_public().filter(pk=office_id).first() if office_id else None
+    return render_page(
+        request, "bookings/request_received.html", {"office": office}, step="identify"
+    )
 
 
 @require_POST
@@ -444,7 +501,7 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
     of the jobseeker than their office (`_day_page_cached`); the rest goes the journey's way."""
     if request.method == "POST" or request.GET:
         return _day_journey(request, date)
-    pk = request.session.get(SESSION_JOBSEEKER)
+    pk = journey_jobseeker_id(request)
     office_id = jobseeker_office_id(pk=pk) if pk else None
     if office_id is None:
         return redirect("bookings:identify")

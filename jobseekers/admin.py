@@ -29,7 +29,10 @@ from bookings.models import Office
 from bookings.selectors import offices_for_staff
 from consent.admin import ConsentInline
 
-from . import admin_usage  # noqa: F401 - registers the usage records' admin (Art 7)
+from . import (
+    admin_registrations,  # noqa: F401 - registers the registration requests' admin
+    admin_usage,  # noqa: F401 - registers the usage records' admin (Art 7)
+)
 from .admin_audit import AuditEntryAdminBase, JobseekerAuditMixin
 from .kana import normalize_kana
 from .models import AuditEntry, EmailProblem, Jobseeker, RosterEntry
@@ -120,6 +123,7 @@ class JobseekerAdmin(JobseekerAuditMixin, OfficeScopedAdmin):
         "suspension_reason",
         "needs_review",
         "email_verified_at",
+        "email_bound_at",
         "email_problem",
         "email_problem_at",
         "last_activity_at",
@@ -134,6 +138,17 @@ class JobseekerAdmin(JobseekerAuditMixin, OfficeScopedAdmin):
         if not search_term.strip():
             return queryset, False
         return jobseekers_search(queryset=queryset, term=search_term), False
+
+    def save_model(self, request, obj, form, change):
+        if not change or "email" in form.changed_data:
+            # Staff typed the address: the office binds it to the number (docs/security.md).
+            # It is proven again at its first sign-in; journeys signed in before end.
+            obj.email_bound_at = timezone.now()
+            if change:
+                obj.email_verified_at = None
+                obj.email_problem = EmailProblem.NONE
+                obj.email_problem_at = None
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         # Erasure is anonymisation with a record (issue 7), not a delete.
@@ -230,8 +245,9 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Roster file (CSV)"),
         help_text=_(
-            "Three columns: jobseeker number, name, registration valid until (e.g. 2027/03/31). "
-            "UTF-8 with or without BOM, or Shift_JIS as Excel saves it. A header row is allowed."
+            "Three columns: jobseeker number, name, registration valid until (e.g. 2027/03/31); "
+            "a fourth, the email address the jobseeker gave the office, is optional. UTF-8 with "
+            "or without BOM, or Shift_JIS as Excel saves it. A header row is allowed."
         ),
     )
 

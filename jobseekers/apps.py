@@ -11,10 +11,12 @@ class JobseekersConfig(AppConfig):
         from django.db.models.signals import post_init
 
         from . import logscrub
-        from .models import Jobseeker, SignInToken
+        from .models import Jobseeker, RegistrationRequest, SignInToken
 
         # Art 9: every jobseeker loaded in a request or task is scrubbed from its log lines.
         post_init.connect(logscrub.jobseeker_registered, sender=Jobseeker, weak=False)
+        # A registration request holds the same fields before there is a jobseeker.
+        post_init.connect(logscrub.jobseeker_registered, sender=RegistrationRequest, weak=False)
         post_init.connect(logscrub.sign_in_token_registered, sender=SignInToken, weak=False)
         celery_signals.task_prerun.connect(logscrub.celery_task_started, weak=False)
         celery_signals.task_postrun.connect(logscrub.celery_task_finished, weak=False)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .numbers import NORMAL_FORM_PATTERN
@@ -35,6 +36,12 @@ class Jobseeker(models.Model):
     given_name_kana = models.CharField(_("given name (katakana)"), max_length=50)
     email = models.EmailField(_("email"), max_length=254)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    # When the office last bound an address to this number: staff typed it, confirmed a
+    # registration request, or a roster carried it. A visitor's identification never changes
+    # the address; journeys signed in before this moment end (docs/security.md).
+    email_bound_at = models.DateTimeField(
+        _("email address set by the office at"), null=True, blank=True
+    )
     email_problem = models.CharField(
         _("email delivery problem"), max_length=20, choices=EmailProblem, blank=True, default=""
     )
@@ -111,8 +118,8 @@ class Jobseeker(models.Model):
 class RosterEntry(models.Model):
     """A registration as the office's roster states it (Art 2(1)), imported by staff.
 
-    Kept also for numbers not yet seen on the portal, so that a jobseeker who identifies later
-    is verified from it.
+    Kept also for numbers not yet seen on the portal: staff see it beside a registration
+    request for the number (it vouches for a registration, not for who typed the number).
     """
 
     office = models.ForeignKey(
@@ -124,6 +131,9 @@ class RosterEntry(models.Model):
     number = models.CharField(_("jobseeker number"), max_length=14)
     full_name = models.CharField(_("name"), max_length=100)
     valid_until = models.DateField(_("registration valid until"))
+    # The address the office has for the registration, when its roster carries one: the
+    # office's word, so a first visit that proves it signs in at once (docs/security.md).
+    email = models.EmailField(_("email"), max_length=254, blank=True)
     imported_at = models.DateTimeField(_("imported at"))
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -150,14 +160,20 @@ class SignInPurpose(models.TextChoices):
 
 
 class SignInToken(models.Model):
-    """A one-time link that proves an email address; only its hash is stored."""
+    """A one-time link that proves an email address; only its hash is stored.
+
+    The link is an HMAC of `nonce` with the secret key, so the worker that sends the email can
+    derive it again while the database holds no link in clear (jobseekers.signin).
+    """
 
     token_hash = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=32, blank=True)
     purpose = models.CharField(max_length=20, choices=SignInPurpose)
     jobseeker = models.ForeignKey(
         Jobseeker, null=True, blank=True, on_delete=models.CASCADE, related_name="sign_in_tokens"
     )
-    # For a first visit: the identification typed (number, names, email, office) until proven.
+    # For a first visit: the identification typed (number, names, email, language) until the
+    # link is used and it becomes a registration request.
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -168,6 +184,127 @@ class SignInToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the office")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Declined")
+
+
+class RequestDecision(models.TextChoices):
+    """How staff confirmed a request, or why they declined it (choices: no free text)."""
+
+    IN_PERSON = "in_person", _("Confirmed with the jobseeker at the office")
+    PHONE = "phone", _("Confirmed with the jobseeker by phone")
+    NOT_REGISTERED = "not_registered", _("No registration with this number")
+    NOT_CONFIRMED = "not_confirmed", _("The jobseeker did not confirm the request")
+    DETAILS_DIFFER = "details_differ", _("The details do not match the registration")
+    SUPERSEDED = "superseded", _("Another request for this number was confirmed")
+
+
+CONFIRM_METHODS = [RequestDecision.IN_PERSON, RequestDecision.PHONE]
+REJECT_REASONS = [
+    RequestDecision.NOT_REGISTERED,
+    RequestDecision.NOT_CONFIRMED,
+    RequestDecision.DETAILS_DIFFER,
+]
+
+
+class RegistrationRequest(models.Model):
+    """A visitor's request to book online with a 求職番号 (Art 2(1)), waiting for the office.
+
+    Recorded when the visitor opens the link sent to the address they typed, so the address is
+    theirs; who they are is what the office checks (at the counter or by phone) before it binds
+    the address to the number. Requests for one number coexist: nobody can squat a number by
+    asking first. Only what the terms name is kept (number, names, email), for a limited time.
+    """
+
+    office = models.ForeignKey(
+        "bookings.Office",
+        on_delete=models.CASCADE,
+        related_name="registration_requests",
+        verbose_name=_("office"),
+    )
+    number = models.CharField(_("jobseeker number"), max_length=14)
+    family_name = models.CharField(_("family name"), max_length=50)
+    given_name = models.CharField(_("given name"), max_length=50)
+    family_name_kana = models.CharField(_("family name (katakana)"), max_length=50)
+    given_name_kana = models.CharField(_("given name (katakana)"), max_length=50)
+    email = models.EmailField(_("email"), max_length=254)
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language, default=Language.JA
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus, default=RequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("first received"))
+    # The last time the visitor asked again (and proved the address again).
+    received_at = models.DateTimeField(_("received"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=RequestDecision, blank=True, default=""
+    )
+    jobseeker = models.ForeignKey(
+        Jobseeker,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registration_requests",
+        verbose_name=_("jobseeker"),
+    )
+
+    class Meta:
+        verbose_name = _("online registration request")
+        verbose_name_plural = _("online registration requests")
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__regex=NORMAL_FORM_PATTERN),
+                name="registration_request_number_normal_form",
+            ),
+            # Asking again with the same number and address refreshes the request.
+            models.UniqueConstraint(
+                "number",
+                Lower("email"),
+                condition=Q(status="pending"),
+                name="registration_request_pending_once",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="pending", decided_at__isnull=True, decision="")
+                    | (~Q(status="pending") & Q(decided_at__isnull=False) & ~Q(decision=""))
+                ),
+                name="registration_request_decided_consistently",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(jobseeker__isnull=False),
+                name="registration_request_confirmed_has_jobseeker",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["office", "status"]),
+            models.Index(fields=["number"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}"
 
 
 class AuditAction(models.TextChoices):
@@ -185,6 +322,8 @@ class AuditAction(models.TextChoices):
     SESSION_START = "session_start", _("Session started")
     SESSION_END = "session_end", _("Session ended")
     EXPORT = "export", _("Exported")
+    REQUEST_CONFIRM = "request_confirm", _("Online registration request confirmed")
+    REQUEST_REJECT = "request_reject", _("Online registration request declined")
     ANONYMISE = "anonymise", _("Anonymised")
 
 

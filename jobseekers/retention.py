@@ -17,7 +17,14 @@ from bookings.models import Reservation
 from consent.models import Consent
 from notifications.models import Notification
 
-from .models import AuditAction, AuditEntry, Jobseeker, SignInToken, UsageRecord
+from .models import (
+    AuditAction,
+    AuditEntry,
+    Jobseeker,
+    RegistrationRequest,
+    SignInToken,
+    UsageRecord,
+)
 from .roles import recorded_user
 
 
@@ -87,6 +94,7 @@ def jobseeker_anonymise(*, jobseeker: Jobseeker | int, actor=None, now: dt.datet
         )
         UsageRecord.objects.filter(jobseeker_id=pk).update(jobseeker=None, ip_address=None)
         SignInToken.objects.filter(jobseeker_id=pk).delete()
+        RegistrationRequest.objects.filter(jobseeker_id=pk).delete()
         AuditEntry.objects.create(
             at=now,
             actor=recorded_user(actor),

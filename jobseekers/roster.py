@@ -1,4 +1,4 @@
-"""Importing an office's roster (求職番号, 氏名, valid-until): all rows or none (Art 2(1)).
+"""Importing an office's roster (求職番号, 氏名, valid-until[, email]): all rows or none (Art 2(1)).
 
 The file is what Japanese Excel writes: CSV in UTF-8 with or without a BOM, or Shift_JIS
 (CP932). Every row is checked first; one bad row imports nothing. Staff see a preview with
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import jaconv
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,10 +24,10 @@ from bookings.calendar import tokyo_date
 from bookings.errors import BookingError
 from bookings.models import Office
 
-from .models import Jobseeker, RegistrationStatus, RosterEntry
+from .models import AuditAction, EmailProblem, Jobseeker, RegistrationStatus, RosterEntry
 from .numbers import normalize_jobseeker_number
 from .roles import recorded_user
-from .services import jobseeker_verify
+from .services import audit_record, jobseeker_verify
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -45,7 +46,10 @@ class RosterRow:
     number: str = ""
     name: str = ""
     valid_until: dt.date | None = None
+    email: str = ""
     jobseeker_id: int | None = None
+    # The matched jobseeker's address differs from the roster's, which the import sets.
+    sets_email: bool = False
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -146,12 +150,23 @@ def roster_check(
         checked.append(row)
         while cells and not cells[-1]:
             cells = cells[:-1]
-        if len(cells) != 3:
+        if len(cells) not in (3, 4):
             row.errors.append(
-                str(_("Each row has three columns: jobseeker number, name, valid until."))
+                str(
+                    _(
+                        "Each row has three columns: jobseeker number, name, valid until; "
+                        "and may have a fourth, the email address."
+                    )
+                )
             )
             continue
-        raw_number, raw_name, raw_date = cells
+        raw_number, raw_name, raw_date = cells[:3]
+        row.email = cells[3].strip() if len(cells) == 4 else ""
+        if row.email:
+            try:
+                validate_email(row.email)
+            except ValidationError:
+                row.errors.append(str(_("The email address is not valid.")))
         try:
             row.number = normalize_jobseeker_number(raw_number)
         except ValidationError as exc:
@@ -188,6 +203,7 @@ def roster_check(
             "given_name",
             "family_name_kana",
             "given_name_kana",
+            "email",
         )
     }
     for row in checked:
@@ -204,6 +220,7 @@ def roster_check(
             )
             continue
         row.jobseeker_id = jobseeker.pk
+        row.sets_email = bool(row.email) and row.email.casefold() != jobseeker.email.casefold()
     return RosterPreview(rows=checked)
 
 
@@ -234,8 +251,10 @@ def roster_import(
     """Write the roster: every row or none. Returns the checked rows; RosterError if any is bad.
 
     The rows are checked again here, inside the transaction: a preview is only advice.
-    Matching jobseekers are verified through `jobseeker_verify`; every row is kept as a
-    RosterEntry for jobseekers who identify later.
+    Matching jobseekers are verified through `jobseeker_verify`, and get the row's email
+    address if it has one (the office binds it); every row is kept as a RosterEntry, which
+    staff see beside registration requests for its number, and whose address lets a first
+    visit that proves it sign in.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -251,10 +270,28 @@ def roster_import(
                 defaults={
                     "full_name": row.name,
                     "valid_until": row.valid_until,
+                    "email": row.email,
                     "imported_at": now,
                     "imported_by": recorded_user(actor),
                 },
             )
+            if row.sets_email:
+                Jobseeker.objects.filter(pk=row.jobseeker_id).update(
+                    email=row.email,
+                    email_bound_at=now,
+                    email_verified_at=None,
+                    email_problem=EmailProblem.NONE,
+                    email_problem_at=None,
+                    updated_at=now,
+                )
+                audit_record(
+                    action=AuditAction.CHANGE,
+                    actor=actor,
+                    jobseeker=Jobseeker(pk=row.jobseeker_id),
+                    target=f"jobseeker:{row.jobseeker_id}",
+                    detail="roster import: email address",
+                    now=now,
+                )
             if row.jobseeker_id is not None:
                 jobseeker_verify(
                     jobseeker=row.jobseeker_id,
@@ -266,31 +303,25 @@ def roster_import(
     return preview
 
 
-def roster_entry_for(*, jobseeker: Jobseeker, today: dt.date) -> RosterEntry | None:
-    """The roster row that vouches for a jobseeker (same office, number and name), if any."""
+def roster_entry_for_request(*, request, today: dt.date) -> RosterEntry | None:
+    """The roster row of the request's office and number still running, if its name is the
+    name or the reading the request gives (advice for staff: a roster vouches for a
+    registration, not for who typed its number)."""
     entry = RosterEntry.objects.filter(
-        office_id=jobseeker.office_id, number=jobseeker.number, valid_until__gte=today
+        office_id=request.office_id, number=request.number, valid_until__gte=today
     ).first()
     if entry is None:
         return None
-    names = {_squash(jobseeker.full_name), _squash(jobseeker.full_name_kana)}
+    names = {_squash(request.full_name), _squash(request.full_name_kana)}
     return entry if _squash(entry.full_name) in names else None
 
 
-def jobseeker_verify_from_roster(*, jobseeker: Jobseeker, now: dt.datetime) -> bool:
-    """Verify a jobseeker who first identifies online from the roster row imported before.
-
-    Called when the record is created at a first visit; True when a row vouched for them.
-    """
-    entry = roster_entry_for(jobseeker=jobseeker, today=tokyo_date(now))
-    if entry is None:
-        return False
-    jobseeker_verify(
-        jobseeker=jobseeker,
-        actor=None,
-        valid_until=entry.valid_until,
-        status=RegistrationStatus.VERIFIED_ROSTER,
-        now=now,
-    )
-    jobseeker.refresh_from_db()
-    return True
+def roster_entry_binding(
+    *, office: Office, number: str, email: str, names: tuple[str, ...], today: dt.date
+) -> RosterEntry | None:
+    """The roster row that carries `email` for `number`, still running and under one of
+    `names` (kanji or reading): the office's word that the address is the registration's."""
+    entry = RosterEntry.objects.filter(office=office, number=number, valid_until__gte=today).first()
+    if entry is None or not entry.email or entry.email.casefold() != email.strip().casefold():
+        return None
+    return entry if _squash(entry.full_name) in {_squash(name) for name in names} else None

@@ -1,36 +1,54 @@
-"""One-time sign-in links that prove an email address (the booking journey's identification).
+"""Identification by one-time email links, and the first visit that becomes a request.
 
-The first time, a jobseeker types 求職番号, names and email; a link to that email proves the
-address, and only when it is used is the record matched or created. A returning jobseeker types
-求職番号 and email and gets a link when they match a record. Either way the page answers the
-same, so it never tells whether a number is known; the email says what happened instead.
-A link works once and for 30 minutes; only its hash is stored.
+Only the office binds an email address to a 求職番号 (staff type it, confirm a request, or a
+roster carries it). So a visitor's identification never changes a record, and it signs in only
+whoever opens a link sent to the address the office bound to the number:
+
+- "Booked before" (number + email): a link when the address is the number's bound address;
+  otherwise an email saying how to go on.
+- First visit (number, names, readings, email): a link when the address is the number's bound
+  address, or the address the office's roster carries for the number under that name (opening
+  it then creates the record, verified by the roster); otherwise a link that confirms the
+  address, and opening it records a registration request for the office to check
+  (jobseekers.registrations). Several requests for one number coexist, so nobody can squat a
+  number by asking first.
+
+Whatever the number, the page, the work done in the request and the email to an address the
+office did not bind are the same, so nothing tells whether a number is registered. Emails go
+through the outbox (notifications) like every other: a slow or failing provider never holds a
+web worker. A link works once and for 30 minutes. The database keeps only its hash and a nonce;
+the link is an HMAC of the nonce with the secret key, derived again by the worker that sends it.
 """
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from bookings.calendar import tokyo_date
 from bookings.models import Office
+from notifications.models import NotificationKind
+from notifications.services.outbox import notification_queue
 
-from .models import AuditAction, Jobseeker, RegistrationStatus, SignInPurpose, SignInToken
+from .models import Jobseeker, RegistrationRequest, SignInPurpose, SignInToken
 from .numbers import office_code_of
-from .roster import jobseeker_verify_from_roster
-from .services import audit_record
+from .roster import roster_entry_binding
 
 logger = logging.getLogger(__name__)
 
 SIGN_IN_LIFETIME = dt.timedelta(minutes=30)
 TOKEN_PATTERN = r"[A-Za-z0-9_-]{43}"  # noqa: S105 - a pattern, not a secret
+_TOKEN_SALT = "jobseekers.signin.link"  # noqa: S105 - an HMAC salt, not a secret
 
 
 class SignInError(Exception):
@@ -61,13 +79,22 @@ class DetailsMismatch(SignInError):
     )
 
 
-class EmailNotSent(SignInError):
-    code = "email_not_sent"
-    message = _("We could not send the email just now. Please try again in a few minutes.")
+@dataclass(frozen=True)
+class Redeemed:
+    """What opening a link did: signed a jobseeker in, or recorded a registration request."""
+
+    jobseeker: Jobseeker | None = None
+    request: RegistrationRequest | None = None
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _derive(nonce: str, secret: str) -> str:
+    """The link's token: 256 bits of HMAC over the nonce, 43 URL-safe characters."""
+    digest = salted_hmac(_TOKEN_SALT, nonce, secret=secret, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def office_for_number(number: str) -> Office | None:
@@ -75,36 +102,91 @@ def office_for_number(number: str) -> Office | None:
     return Office.objects.filter(registration_code=office_code_of(number), is_active=True).first()
 
 
-def _send(*, template: str, to: str, language: str, context: dict) -> None:
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
-        text = render_to_string(f"emails/{template}-body.txt", context)
-        html = render_to_string(f"emails/{template}-body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
-    message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except Exception as exc:
-        # The provider is down or refused: say so on the page rather than answer with a 500.
-        logger.warning("sign-in email not sent template=%s error=%s", template, type(exc).__name__)
-        raise EmailNotSent() from exc
-
-
 def _link(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("bookings:sign_in", kwargs={"token": token})
 
 
-def _token_create(*, purpose: str, jobseeker=None, payload: dict, now: dt.datetime) -> str:
-    token = secrets.token_urlsafe(32)
-    SignInToken.objects.create(
-        token_hash=_hash(token),
+def sign_in_url(row: SignInToken) -> str | None:
+    """The link of `row`, derived from its nonce and the secret key (or a fallback key, after
+    a rotation); None when no key gives back the stored hash (then it cannot be sent)."""
+    if not row.nonce:
+        return None
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        token = _derive(row.nonce, secret)
+        if hmac.compare_digest(_hash(token), row.token_hash):
+            return _link(token)
+    return None
+
+
+def _token_create(*, purpose: str, jobseeker=None, payload: dict, now: dt.datetime) -> SignInToken:
+    nonce = secrets.token_hex(16)
+    return SignInToken.objects.create(
+        token_hash=_hash(_derive(nonce, settings.SECRET_KEY)),
+        nonce=nonce,
         purpose=purpose,
         jobseeker=jobseeker,
         payload=payload,
         created_at=now,
         expires_at=now + SIGN_IN_LIFETIME,
     )
-    return token
+
+
+def same_email(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and a.strip().casefold() == b.strip().casefold()
+
+
+def _bound_to(*, number: str, email: str, lock: bool = False) -> Jobseeker | None:
+    """The jobseeker whose number is `number` and whose address (set by the office, or proven
+    by a link before this rule) is `email`; None otherwise, whatever the reason."""
+    rows = Jobseeker.objects.filter(number=number, anonymised_at__isnull=True)
+    if lock:
+        rows = rows.select_for_update()
+    jobseeker = rows.first()
+    if jobseeker is not None and same_email(jobseeker.email, email):
+        return jobseeker
+    return None
+
+
+def _queue_sign_in_link(*, jobseeker: Jobseeker, language: str, now: dt.datetime) -> None:
+    row = _token_create(
+        purpose=SignInPurpose.RETURNING,
+        jobseeker=jobseeker,
+        payload={"email": jobseeker.email, "language": language},
+        now=now,
+    )
+    notification_queue(
+        kind=NotificationKind.SIGN_IN,
+        recipient=jobseeker.email,
+        language=language,
+        jobseeker=jobseeker,
+        sign_in_token=row,
+        idempotency_key=f"sign_in:{row.pk}",
+        now=now,
+    )
+
+
+def sign_in_request_returning(
+    *, number: str, email: str, language: str = "ja", now: dt.datetime | None = None
+) -> None:
+    """Queue a link when `email` is the number's bound address; otherwise how to go on.
+
+    The address typed receives one email either way, and the work done is the same, so the
+    page and the timing say nothing about whether the number is known.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        jobseeker = _bound_to(number=number, email=email)
+        if jobseeker is not None:
+            _queue_sign_in_link(jobseeker=jobseeker, language=language, now=now)
+            return
+        # Not linked to any jobseeker: the address typed may be anyone's.
+        notification_queue(
+            kind=NotificationKind.SIGN_IN_UNKNOWN,
+            recipient=email,
+            language=language,
+            idempotency_key=f"sign_in_unknown:{secrets.token_hex(16)}",
+            now=now,
+        )
 
 
 def sign_in_request_first_visit(
@@ -118,69 +200,47 @@ def sign_in_request_first_visit(
     language: str = "ja",
     now: dt.datetime | None = None,
 ) -> None:
-    """Email a one-time link to `email`; the details are kept with the link until it is used."""
+    """Queue a link to `email`: a sign-in link when it is the number's bound address, else a
+    link that confirms the address and sends the details to the office as a request."""
     now = now or timezone.now()
-    token = _token_create(
-        purpose=SignInPurpose.FIRST_VISIT,
-        payload={
-            "number": number,
-            "family_name": family_name,
-            "given_name": given_name,
-            "family_name_kana": family_name_kana,
-            "given_name_kana": given_name_kana,
-            "email": email,
-            "language": language,
-        },
-        now=now,
-    )
-    _send(
-        template="sign_in",
-        to=email,
-        language=language,
-        context={"link": _link(token), "minutes": int(SIGN_IN_LIFETIME.total_seconds() // 60)},
-    )
-    logger.info("sign-in link sent purpose=first_visit")
-
-
-def _same_email(a: str, b: str) -> bool:
-    return bool(a) and bool(b) and a.strip().casefold() == b.strip().casefold()
-
-
-def sign_in_request_returning(
-    *, number: str, email: str, language: str = "ja", now: dt.datetime | None = None
-) -> None:
-    """Email a link when number and email match a record; otherwise email how to go on.
-
-    The address typed receives an email either way, so the page and the timing say nothing
-    about whether the number is known.
-    """
-    now = now or timezone.now()
-    jobseeker = Jobseeker.objects.filter(number=number, anonymised_at__isnull=True).first()
-    if jobseeker is not None and _same_email(jobseeker.email, email):
-        token = _token_create(
-            purpose=SignInPurpose.RETURNING,
-            jobseeker=jobseeker,
-            payload={"email": email, "language": language},
+    with transaction.atomic():
+        jobseeker = _bound_to(number=number, email=email)
+        if jobseeker is not None:
+            _queue_sign_in_link(jobseeker=jobseeker, language=language, now=now)
+            return
+        office = office_for_number(number)
+        on_roster = office is not None and (
+            roster_entry_binding(
+                office=office,
+                number=number,
+                email=email,
+                names=(family_name + given_name, family_name_kana + given_name_kana),
+                today=tokyo_date(now),
+            )
+            is not None
+        )
+        row = _token_create(
+            purpose=SignInPurpose.FIRST_VISIT,
+            payload={
+                "number": number,
+                "family_name": family_name,
+                "given_name": given_name,
+                "family_name_kana": family_name_kana,
+                "given_name_kana": given_name_kana,
+                "email": email,
+                "language": language,
+            },
             now=now,
         )
-        _send(
-            template="sign_in",
-            to=email,
+        # Only the holder of the roster's address reads which of the two it is.
+        notification_queue(
+            kind=NotificationKind.SIGN_IN if on_roster else NotificationKind.REGISTRATION_LINK,
+            recipient=email,
             language=language,
-            context={
-                "link": _link(token),
-                "minutes": int(SIGN_IN_LIFETIME.total_seconds() // 60),
-            },
+            sign_in_token=row,
+            idempotency_key=f"registration_link:{row.pk}",
+            now=now,
         )
-        logger.info("sign-in link sent purpose=returning")
-        return
-    _send(
-        template="sign_in_unknown",
-        to=email,
-        language=language,
-        context={"start_url": settings.SITE_URL.rstrip("/") + reverse("bookings:identify")},
-    )
-    logger.info("sign-in request without a match")
 
 
 def sign_in_token_state(*, token: str, now: dt.datetime | None = None) -> SignInToken:
@@ -196,23 +256,28 @@ def sign_in_token_state(*, token: str, now: dt.datetime | None = None) -> SignIn
     return row
 
 
-def _names_match(jobseeker: Jobseeker, payload: dict) -> bool:
-    return jobseeker.family_name_kana == payload.get(
-        "family_name_kana"
-    ) and jobseeker.given_name_kana == payload.get("given_name_kana")
+def _signed_in(jobseeker: Jobseeker, *, language: str, now: dt.datetime) -> Redeemed:
+    fields = {"preferred_language": language, "last_activity_at": now}
+    if jobseeker.email_verified_at is None:
+        fields["email_verified_at"] = now
+    Jobseeker.objects.filter(pk=jobseeker.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(jobseeker, name, value)
+    return Redeemed(jobseeker=jobseeker)
 
 
-def sign_in_redeem(*, token: str, now: dt.datetime | None = None) -> Jobseeker:
-    """Use the link once: the email is proven; return the jobseeker it identifies.
+def sign_in_redeem(*, token: str, now: dt.datetime | None = None) -> Redeemed:
+    """Use the link once: the address is proven.
 
-    A first visit creates the record (unverified until staff or a roster confirm it, Art 2(1))
-    or matches the existing one by reading names; a record whose proven email differs is not
-    taken over by someone who only knows the number.
+    A returning link signs its jobseeker in while the address is still theirs. A first-visit
+    link signs in only when the address has since become the number's bound address; otherwise
+    it records (or refreshes) a registration request and changes no jobseeker.
     """
+    from .registrations import registration_from_roster, registration_request_record
+
     now = now or timezone.now()
     row = sign_in_token_state(token=token, now=now)
-    # Spent first, in its own commit: single use even when two tabs open the link at once,
-    # and a link whose details do not match cannot be tried again.
+    # Spent first, in its own commit: single use even when two tabs open the link at once.
     claimed = SignInToken.objects.filter(
         pk=row.pk, used_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)
@@ -222,67 +287,36 @@ def sign_in_redeem(*, token: str, now: dt.datetime | None = None) -> Jobseeker:
     language = payload.get("language") or "ja"
     with transaction.atomic():
         if row.purpose == SignInPurpose.RETURNING:
-            jobseeker = Jobseeker.objects.select_for_update().get(pk=row.jobseeker_id)
-            if not _same_email(jobseeker.email, payload.get("email", "")):
+            jobseeker = (
+                Jobseeker.objects.select_for_update()
+                .filter(pk=row.jobseeker_id, anonymised_at__isnull=True)
+                .first()
+            )
+            if jobseeker is None or not same_email(jobseeker.email, payload.get("email", "")):
+                # The office has bound another address since the link was sent.
                 raise DetailsMismatch()
-        else:
-            jobseeker = _first_visit_match(payload=payload, now=now)
-        fields = {"preferred_language": language, "last_activity_at": now}
-        if jobseeker.email_verified_at is None:
-            fields["email_verified_at"] = now
-        Jobseeker.objects.filter(pk=jobseeker.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(jobseeker, name, value)
-    return jobseeker
-
-
-def _first_visit_match(*, payload: dict, now: dt.datetime) -> Jobseeker:
-    number = payload.get("number", "")
-    office = office_for_number(number)
-    if office is None:
-        raise DetailsMismatch()
-    jobseeker = (
-        Jobseeker.objects.select_for_update()
-        .filter(number=number, anonymised_at__isnull=True)
-        .first()
-    )
-    if jobseeker is None:
-        jobseeker = Jobseeker.objects.create(
-            number=number,
-            family_name=payload["family_name"],
-            given_name=payload["given_name"],
-            family_name_kana=payload["family_name_kana"],
-            given_name_kana=payload["given_name_kana"],
-            email=payload["email"],
-            email_verified_at=now,
+            return _signed_in(jobseeker, language=language, now=now)
+        number, email = payload.get("number", ""), payload.get("email", "")
+        jobseeker = _bound_to(number=number, email=email, lock=True)
+        if jobseeker is not None:
+            return _signed_in(jobseeker, language=language, now=now)
+        office = office_for_number(number)
+        if office is None:
+            # The office stopped taking online bookings since the form accepted the number.
+            raise LinkInvalid()
+        jobseeker = registration_from_roster(office=office, payload=payload, now=now)
+        if jobseeker is not None:
+            return _signed_in(jobseeker, language=language, now=now)
+        request = registration_request_record(
             office=office,
-            registration_status=RegistrationStatus.UNVERIFIED,
-            preferred_language=payload.get("language") or "ja",
-        )
-        audit_record(
-            action=AuditAction.CREATE,
-            jobseeker=jobseeker,
-            target=f"jobseeker:{jobseeker.pk}",
-            detail="first visit (email proven)",
+            number=number,
+            family_name=payload.get("family_name", ""),
+            given_name=payload.get("given_name", ""),
+            family_name_kana=payload.get("family_name_kana", ""),
+            given_name_kana=payload.get("given_name_kana", ""),
+            email=email,
+            language=language,
             now=now,
         )
-        # Art 2(1): an office's imported roster may already vouch for this registration.
-        jobseeker_verify_from_roster(jobseeker=jobseeker, now=now)
-        return jobseeker
-    if not _names_match(jobseeker, payload):
-        raise DetailsMismatch()
-    if _same_email(jobseeker.email, payload.get("email", "")):
-        return jobseeker
-    if jobseeker.email_verified_at is None:
-        # A record from staff or a roster whose email nobody has proven yet: the link proved this one.
-        Jobseeker.objects.filter(pk=jobseeker.pk).update(email=payload["email"])
-        jobseeker.email = payload["email"]
-        audit_record(
-            action=AuditAction.CHANGE,
-            jobseeker=jobseeker,
-            target=f"jobseeker:{jobseeker.pk}",
-            detail="email proven at first visit",
-            now=now,
-        )
-        return jobseeker
-    raise DetailsMismatch()
+        logger.info("registration request recorded id=%s", request.pk)
+        return Redeemed(request=request)

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .registrations import registration_data_purge
 from .retention import jobseekers_anonymise_inactive
 from .usage import usage_records_purge
 
@@ -16,3 +17,9 @@ def usage_records_purge_task() -> int:
 def anonymise_inactive_task() -> int:
     """Art 9: anonymise jobseekers inactive for JOBSEEKER_INACTIVE_YEARS; the rest next run."""
     return jobseekers_anonymise_inactive()
+
+
+@shared_task(name="jobseekers.identification_purge", ignore_result=True)
+def identification_purge_task() -> dict[str, int]:
+    """Art 9: registration requests, sign-in links and their emails past their retention."""
+    return registration_data_purge()

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from bookings.calendar import format_jp_range
 from bookings.checklist import CHECKLIST_ITEMS
+from jobseekers.signin import SIGN_IN_LIFETIME, sign_in_url
 
 from .ics import (
     METHOD_CANCEL,
@@ -27,8 +28,15 @@ from .ics import (
     outlook_calendar_url,
     reservation_ics,
 )
-from .links import booking_start_url, reservation_page_url, site_domain, site_url
-from .models import Notification, NotificationKind
+from .links import (
+    booking_start_url,
+    identify_returning_url,
+    identify_url,
+    reservation_page_url,
+    site_domain,
+    site_url,
+)
+from .models import LINK_KINDS, Notification, NotificationKind
 
 MAX_HEADER = 200
 ICS_FILENAME = "invitation.ics"
@@ -59,6 +67,20 @@ def _checklist(reservation) -> list[str]:
     return [str(label) for key, label in CHECKLIST_ITEMS if confirmed.get(key) is True]
 
 
+class LinkUnavailable(Exception):
+    """The one-time link of a sign-in email cannot be derived (the secret key changed)."""
+
+
+def _sender_office(notification: Notification):
+    """The office an email speaks for: the reservation's, else the jobseeker's (not for the
+    sign-in emails, whose recipient may be anyone who typed an address)."""
+    if notification.reservation is not None:
+        return notification.reservation.office
+    if notification.kind == NotificationKind.REGISTERED and notification.jobseeker is not None:
+        return notification.jobseeker.office
+    return None
+
+
 def _context(notification: Notification, language: str) -> dict:
     reservation = notification.reservation
     context = {
@@ -66,8 +88,18 @@ def _context(notification: Notification, language: str) -> dict:
         "jobseeker": notification.jobseeker,
         "site_url": site_url(),
         "booking_url": booking_start_url(),
+        "identify_url": identify_url(),
+        "returning_url": identify_returning_url(),
         "language": language,
     }
+    if notification.kind in LINK_KINDS:
+        link = sign_in_url(notification.sign_in_token)
+        if link is None:
+            raise LinkUnavailable()
+        context.update(link=link, minutes=int(SIGN_IN_LIFETIME.total_seconds() // 60))
+    office = _sender_office(notification)
+    if office is not None and reservation is None:
+        context.update(office=office, office_name=_office_name(office, language))
     if reservation is not None:
         office = reservation.office
         page_url = reservation_page_url(reservation)
@@ -113,12 +145,13 @@ def notification_message(
     reservation = notification.reservation
     from_email = settings.DEFAULT_FROM_EMAIL
     reply_to = []
-    if reservation is not None:
+    office = _sender_office(notification)
+    if office is not None:
         from_email = formataddr(
-            (one_line(_office_name(reservation.office, language), 80), settings.DEFAULT_FROM_EMAIL)
+            (one_line(_office_name(office, language), 80), settings.DEFAULT_FROM_EMAIL)
         )
-        if reservation.office.email:
-            reply_to = [reservation.office.email]
+        if office.email:
+            reply_to = [office.email]
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,

@@ -29,6 +29,24 @@ def reservation_page_url(reservation) -> str:
     return f"{site_url()}{path}"
 
 
+def _absolute(name: str) -> str:
+    try:
+        path = reverse(name)
+    except NoReverseMatch:
+        path = "/"
+    return f"{site_url()}{path}"
+
+
+def identify_url() -> str:
+    """The first-visit identification (number, names, email)."""
+    return _absolute("bookings:identify")
+
+
+def identify_returning_url() -> str:
+    """ "Booked before": number and email."""
+    return _absolute("bookings:identify_returning")
+
+
 def booking_start_url() -> str:
     try:
         path = reverse("bookings:start")

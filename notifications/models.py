@@ -13,6 +13,14 @@ class NotificationKind(models.TextChoices):
     REMINDER = "reminder", _("Reminder")
     NO_SHOW = "no_show", _("No-show notice")
     TERMS_CHANGE = "terms_change", _("Terms change notice")
+    SIGN_IN = "sign_in", _("Sign-in link")
+    SIGN_IN_UNKNOWN = "sign_in_unknown", _("Sign-in request without a match")
+    REGISTRATION_LINK = "registration_link", _("Link to send a registration request")
+    REGISTERED = "registered", _("Registration confirmed")
+
+
+# Kinds whose email carries a one-time link (jobseekers.SignInToken), derived when it is sent.
+LINK_KINDS = [NotificationKind.SIGN_IN, NotificationKind.REGISTRATION_LINK]
 
 
 class NotificationStatus(models.TextChoices):
@@ -54,6 +62,15 @@ class Notification(models.Model):
     )
     terms_version = models.ForeignKey(
         "consent.TermsVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The one-time link a sign-in email carries; the row holds no link, only this reference
+    # (the link is derived from the token's nonce and the secret key when the email is sent).
+    sign_in_token = models.ForeignKey(
+        "jobseekers.SignInToken",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     # The reservation's sequence at the time: one invitation per reservation version.
     sequence = models.PositiveIntegerField(default=0)

@@ -45,6 +45,13 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
                 self.error_messages["invalid_login"], code="invalid_login"
             ) from error
 
+    def _update_form(self, user):
+        # django-otp turns on the password widget's render_value once the password checks out
+        # (and lists the user's devices), so the page would differ from a wrong password's and
+        # carry the password in its HTML. The page stays as it was: one answer for every
+        # failure, and no password is ever written into a page.
+        self.fields["password"].widget.render_value = False
+
     def _chosen_device(self, user):
         # One authenticator per staff account (security.services.totp_device_issue): the form
         # need not ask which.

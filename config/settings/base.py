@@ -188,6 +188,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "terms-notices-resume": {"task": "consent.terms_notices_resume", "schedule": 600.0},
     # Art 7: usage records older than USAGE_RECORD_RETENTION_DAYS are deleted.
     "usage-records-purge": {"task": "jobseekers.usage_records_purge", "schedule": 3600.0},
+    # Art 9: registration requests, sign-in links and their emails after their retention.
+    "identification-purge": {"task": "jobseekers.identification_purge", "schedule": 3600.0},
     # Art 9: jobseekers inactive for JOBSEEKER_INACTIVE_YEARS are anonymised.
     "jobseekers-anonymise": {"task": "jobseekers.anonymise_inactive", "schedule": 86400.0},
     # Keeps counselors' slots generated up to each office's booking horizon (idempotent).
@@ -225,6 +227,10 @@ OFFICE_CONTACTS_REFRESH_SECONDS: int | None = 300
 # without activity a jobseeker's name, number and email are erased.
 USAGE_RECORD_RETENTION_DAYS = env.int("USAGE_RECORD_RETENTION_DAYS", default=365)
 JOBSEEKER_INACTIVE_YEARS = env.int("JOBSEEKER_INACTIVE_YEARS", default=3)
+# Art 9: online registration requests are deleted this many days after they were last received
+# (still pending) or decided; sign-in links and their emails this many days after they expired.
+REGISTRATION_REQUEST_RETENTION_DAYS = env.int("REGISTRATION_REQUEST_RETENTION_DAYS", default=30)
+SIGN_IN_RETENTION_DAYS = env.int("SIGN_IN_RETENTION_DAYS", default=7)
 # Art 7(2): a usage figure below this count is shown as "< N" (it could point at one device).
 USAGE_FIGURES_MIN_COUNT = env.int("USAGE_FIGURES_MIN_COUNT", default=3)
 # Requests under these prefixes are not public pages and are not usage records.
@@ -235,7 +241,12 @@ USAGE_RECORD_EXCLUDE_PREFIXES = ["/admin/", "/static/", "/media/", "/favicon.ico
 SESSION_START_LEAD_MINUTES = env.int("SESSION_START_LEAD_MINUTES", default=15)
 if not 0 <= SESSION_START_LEAD_MINUTES <= 120:
     raise ImproperlyConfigured("SESSION_START_LEAD_MINUTES must be between 0 and 120.")
-for _name in ("USAGE_RECORD_RETENTION_DAYS", "JOBSEEKER_INACTIVE_YEARS"):
+for _name in (
+    "USAGE_RECORD_RETENTION_DAYS",
+    "JOBSEEKER_INACTIVE_YEARS",
+    "REGISTRATION_REQUEST_RETENTION_DAYS",
+    "SIGN_IN_RETENTION_DAYS",
+):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1.")
 
@@ -278,15 +289,17 @@ LOGGING = {
     },
 }
 
-# Rate limits of the public journey: (attempts, window in seconds), per client IP or per
-# 求職番号. Counted in the cache above (Redis in production, shared by every web process).
+# Rate limits of the public journey: (attempts, window in seconds), per client (an IPv4 address
+# or an IPv6 /64) or per recipient address. Counted in the cache above (Redis in production,
+# shared by every web process). Nothing is limited per 求職番号: a count anyone can use up by
+# typing a stranger's number would lock its owner out (docs/security.md).
 RATE_LIMITS = {
     "identify_ip": (
         env.int("RATE_LIMIT_IDENTIFY_PER_IP", default=20),
         env.int("RATE_LIMIT_WINDOW", default=3600),
     ),
-    "identify_number": (
-        env.int("RATE_LIMIT_IDENTIFY_PER_NUMBER", default=5),
+    "identify_recipient": (
+        env.int("RATE_LIMIT_IDENTIFY_PER_RECIPIENT", default=5),
         env.int("RATE_LIMIT_WINDOW", default=3600),
     ),
     "link_ip": (
@@ -335,6 +348,11 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 STAFF_SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=env.int("STAFF_SESSION_IDLE_MINUTES", default=30))
 STAFF_SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(
     hours=env.int("STAFF_SESSION_ABSOLUTE_HOURS", default=12)
+)
+# Jobseekers' journeys: an hour without activity (bookings.views), and at most this long after
+# the sign-in link was used, however active (ASVS 3.3.2; a shared PC in a library or office).
+JOBSEEKER_SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(
+    hours=env.int("JOBSEEKER_SESSION_ABSOLUTE_HOURS", default=8)
 )
 # Sessions live in PostgreSQL only. A cached copy (`cached_db`) cannot be kept true while Redis
 # is away: a sign-out or a staff logout during an outage deletes the row but not the copy, and

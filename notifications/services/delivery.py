@@ -28,7 +28,7 @@ from bookings.models import ReservationStatus
 from jobseekers.models import EmailProblem, Jobseeker
 
 from ..emails import message_id_for, notification_message
-from ..models import Notification, NotificationKind, NotificationStatus
+from ..models import LINK_KINDS, Notification, NotificationKind, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +160,8 @@ def _reason_not_to_send(notification: Notification, now: dt.datetime) -> tuple[s
     except ValidationError:
         # Never handed to the provider: a malformed address would only bounce, or worse.
         return NotificationStatus.FAILED, gettext_noop("The email address is not valid.")
+    if notification.kind in LINK_KINDS:
+        return _reason_not_to_send_link(notification, now)
     if reservation is None or notification.kind not in (
         NotificationKind.INVITATION,
         NotificationKind.REMINDER,
@@ -178,6 +180,20 @@ def _reason_not_to_send(notification: Notification, now: dt.datetime) -> tuple[s
     return None
 
 
+def _reason_not_to_send_link(
+    notification: Notification, now: dt.datetime
+) -> tuple[str, str] | None:
+    """A sign-in email goes out only while its link can still be used."""
+    token = notification.sign_in_token
+    if token is None:
+        return NotificationStatus.SKIPPED, gettext_noop("The link was deleted.")
+    if token.used_at is not None:
+        return NotificationStatus.SKIPPED, gettext_noop("The link was used already.")
+    if token.expires_at <= now:
+        return NotificationStatus.SKIPPED, gettext_noop("The link expired before it could be sent.")
+    return None
+
+
 def _flag_recipient(notification: Notification, now: dt.datetime) -> None:
     if notification.jobseeker_id is None:
         return
@@ -192,7 +208,11 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     if not notification_claim(notification_id=notification_id, now=now):
         return SendResult(Outcome.NOT_CLAIMED)
     notification = Notification.objects.select_related(
-        "reservation__office", "reservation__slot__counselor", "reservation__jobseeker", "jobseeker"
+        "reservation__office",
+        "reservation__slot__counselor",
+        "reservation__jobseeker",
+        "jobseeker__office",
+        "sign_in_token",
     ).get(pk=notification_id)
     kind = notification.kind
 

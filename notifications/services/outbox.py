@@ -22,6 +22,7 @@ def notification_queue_once(
     reservation=None,
     jobseeker=None,
     terms_version=None,
+    sign_in_token=None,
     sequence: int = 0,
     now: dt.datetime | None = None,
 ) -> tuple[Notification, bool]:
@@ -42,6 +43,7 @@ def notification_queue_once(
                 reservation=reservation,
                 jobseeker=jobseeker,
                 terms_version=terms_version,
+                sign_in_token=sign_in_token,
                 sequence=sequence,
                 idempotency_key=idempotency_key,
                 queued_at=now,

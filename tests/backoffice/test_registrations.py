@@ -4,16 +4,36 @@ import datetime as dt
 import re
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from bookings.errors import BookingError
-from jobseekers.models import AuditAction, AuditEntry, Jobseeker, RegistrationStatus, RosterEntry
+from bookings.views import SESSION_JOBSEEKER
+from jobseekers.models import (
+    AuditAction,
+    AuditEntry,
+    Jobseeker,
+    RegistrationRequest,
+    RegistrationStatus,
+    RequestDecision,
+    RequestStatus,
+    RosterEntry,
+)
+from jobseekers.registrations import (
+    RequestDecided,
+    RequestOfAnotherOffice,
+    registration_data_purge,
+    registration_request_confirm,
+    registration_request_reject,
+)
 from jobseekers.roster import RosterError, roster_decode, roster_import, roster_preview
 from jobseekers.services import jobseeker_verify
 from jobseekers.signin import sign_in_redeem, sign_in_request_first_visit
+from notifications.models import Notification, NotificationKind
 from tests.factories import JobseekerFactory, OfficeFactory, tokyo
-from tests.helpers import staff_login
+from tests.helpers import send_queued, staff_login
 
 from .conftest import COUNSELOR, make_user
 
@@ -257,29 +277,292 @@ def test_jobseeker_search_accepts_numbers_typed_any_way(client, office, register
         assert client.get(url, {"q": q}).status_code == 200
 
 
-def test_a_jobseeker_on_an_imported_roster_is_verified_at_the_first_visit(
-    office, staff_user, now, mailoutbox
-):
+# --- First visits: the roster's address signs in; anything else is a request for staff ---
+
+
+def _first_visit(number, *, email="hanako@example.jp", kana=("ヤマダ", "ハナコ"), now=NOW):
+    sign_in_request_first_visit(
+        number=number,
+        family_name="山田",
+        given_name="花子",
+        family_name_kana=kana[0],
+        given_name_kana=kana[1],
+        email=email,
+        now=now,
+    )
+    send_queued(now=now)
+    token = re.search(r"/signin/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    return sign_in_redeem(token=token, now=now)
+
+
+def test_a_roster_row_with_the_address_lets_its_first_visit_sign_in(office, staff_user, now):
     number = f"{office.registration_code}-00000077"
     roster_import(
         rows=[
-            [number, "山田 花子", "2027/03/31"],
+            [number, "山田 花子", "2027/03/31", "Hanako@example.jp"],
             [f"{office.registration_code}-78", "別 人", "2027/03/31"],
         ],
         office=office,
         actor=staff_user,
         jobseekers=_own(office),
     )
-    sign_in_request_first_visit(
-        number=number,
-        family_name="山田",
-        given_name="花子",
-        family_name_kana="ヤマダ",
-        given_name_kana="ハナコ",
-        email="hanako@example.jp",
-        now=NOW,
-    )
-    token = re.search(r"/signin/([^/\s]+)/", mailoutbox[-1].body).group(1)
-    jobseeker = sign_in_redeem(token=token, now=NOW)
+    assert RosterEntry.objects.get(number=number).email == "Hanako@example.jp"
+    jobseeker = _first_visit(number, email="hanako@EXAMPLE.jp").jobseeker
+    assert jobseeker is not None and jobseeker.number == number
     assert jobseeker.registration_status == RegistrationStatus.VERIFIED_ROSTER
     assert jobseeker.registration_valid_until == dt.date(2027, 3, 31)
+    assert jobseeker.email == "Hanako@example.jp"
+    assert not RegistrationRequest.objects.exists()
+
+
+def test_a_roster_row_vouches_for_a_registration_not_for_who_typed_its_number(
+    office, staff_user, now
+):
+    """Without the roster's address, its number and name are only advice for staff."""
+    number = f"{office.registration_code}-00000077"
+    roster_import(rows=[[number, "山田 花子", "2027/03/31"]], office=office, actor=staff_user)
+    redeemed = _first_visit(number, email="someone@example.jp")
+    assert redeemed.jobseeker is None
+    assert not Jobseeker.objects.filter(number=number).exists()
+    assert redeemed.request.status == RequestStatus.PENDING
+    roster_import(
+        rows=[[number, "山田 花子", "2027/03/31", "owner@example.jp"]],
+        office=office,
+        actor=staff_user,
+    )
+    assert _first_visit(number, email="someone@example.jp").jobseeker is None
+
+
+def test_a_roster_address_replaces_a_registered_jobseekers_and_ends_their_journeys(
+    office, registered, staff_user, now
+):
+    client = Client()
+    session = client.session
+    session[SESSION_JOBSEEKER] = registered.pk
+    session["journey_signed_in_at"] = NOW.timestamp()
+    session.save()
+    later = NOW + dt.timedelta(minutes=1)
+    roster_import(
+        rows=[[registered.number, "岡山 太郎", "2027/01/31", "new@example.jp"]],
+        office=office,
+        actor=staff_user,
+        now=later,
+    )
+    registered.refresh_from_db()
+    assert (registered.email, registered.email_bound_at) == ("new@example.jp", later)
+    assert registered.email_verified_at is None
+    assert AuditEntry.objects.filter(
+        jobseeker=registered, detail="roster import: email address"
+    ).exists()
+    assert client.get("/book/").status_code == 302  # signed out: the address is not theirs
+
+
+def test_a_roster_email_must_be_an_address(office, now):
+    preview = roster_preview(
+        data=b"33010-12345,x y,2027/01/31,not-an-address\n", office=office, today=TODAY
+    )
+    assert not preview.ok
+    assert preview.rows[0].errors == ["メールアドレスが正しくありません。"]
+
+
+# --- Registration requests: staff confirm or decline ---
+
+
+@pytest.fixture
+def request_of(office):
+    def make(email="owner@example.jp", number=None, **extra):
+        fields = {
+            "office": office,
+            "number": number or f"{office.registration_code}-00000055",
+            "family_name": "倉敷",
+            "given_name": "花子",
+            "family_name_kana": "クラシキ",
+            "given_name_kana": "ハナコ",
+            "email": email,
+            "created_at": NOW,
+            "received_at": NOW,
+            **extra,
+        }
+        return RegistrationRequest.objects.create(**fields)
+
+    return make
+
+
+def test_confirming_a_request_creates_the_verified_record_and_emails_it(
+    office, staff_user, request_of, now, django_capture_on_commit_callbacks
+):
+    mine, squatter = request_of(), request_of(email="squatter@example.jp")
+    jobseeker = registration_request_confirm(
+        request=mine, actor=staff_user, method=RequestDecision.PHONE, now=NOW
+    )
+    assert (jobseeker.number, jobseeker.email, jobseeker.office) == (
+        mine.number,
+        "owner@example.jp",
+        office,
+    )
+    assert jobseeker.registration_status == RegistrationStatus.VERIFIED_STAFF
+    assert jobseeker.registration_valid_until == dt.date(2027, 2, 28)
+    assert jobseeker.email_bound_at == NOW and jobseeker.verified_by == staff_user
+    mine.refresh_from_db(), squatter.refresh_from_db()
+    assert (mine.status, mine.decision, mine.jobseeker) == (
+        RequestStatus.CONFIRMED,
+        RequestDecision.PHONE,
+        jobseeker,
+    )
+    assert (squatter.status, squatter.decision) == (
+        RequestStatus.REJECTED,
+        RequestDecision.SUPERSEDED,
+    )
+    entry = AuditEntry.objects.get(action=AuditAction.REQUEST_CONFIRM)
+    assert entry.actor == staff_user and "owner" not in entry.detail
+    # The jobseeker is told they can book, in their language, from their office.
+    notification = Notification.objects.get(kind=NotificationKind.REGISTERED)
+    assert notification.jobseeker == jobseeker
+    send_queued(now=NOW)
+    message = mail.outbox[-1]
+    assert message.to == ["owner@example.jp"]
+    assert "/identify/returning/" in message.body and office.phone in message.body
+    assert message.reply_to == [office.email]
+    with pytest.raises(RequestDecided):
+        registration_request_confirm(request=mine, actor=staff_user, method="phone", now=NOW)
+
+
+def test_confirming_a_request_for_a_record_binds_its_address_and_keeps_its_names(
+    office, registered, staff_user, request_of, now
+):
+    request = request_of(number=registered.number, email="moved@example.jp")
+    jobseeker = registration_request_confirm(
+        request=request,
+        actor=staff_user,
+        method=RequestDecision.IN_PERSON,
+        valid_until=dt.date(2027, 1, 31),
+        now=NOW,
+    )
+    assert jobseeker.pk == registered.pk
+    registered.refresh_from_db()
+    assert registered.email == "moved@example.jp" and registered.family_name == "岡山"
+    assert registered.registration_valid_until == dt.date(2027, 1, 31)
+
+
+def test_a_request_for_another_offices_record_is_not_confirmed_here(
+    office, other_office, staff_user, request_of, now
+):
+    elsewhere = JobseekerFactory(office=other_office, number=f"{office.registration_code}-00000056")
+    request = request_of(number=elsewhere.number)
+    with pytest.raises(RequestOfAnotherOffice):
+        registration_request_confirm(request=request, actor=staff_user, method="phone", now=NOW)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.PENDING
+
+
+def test_declining_a_request_changes_nothing_else(office, registered, staff_user, request_of, now):
+    request = request_of(number=registered.number, email="attacker@example.jp")
+    registration_request_reject(
+        request=request, actor=staff_user, reason=RequestDecision.NOT_CONFIRMED, now=NOW
+    )
+    request.refresh_from_db()
+    assert (request.status, request.decided_by) == (RequestStatus.REJECTED, staff_user)
+    registered.refresh_from_db()
+    assert registered.email != "attacker@example.jp"
+    with pytest.raises(BookingError):
+        registration_request_reject(request=request, actor=staff_user, reason="not_registered")
+
+
+def test_the_request_pages_confirm_and_decline(client, office, staff_user, request_of, now):
+    staff_login(client, staff_user)
+    first, second = (
+        request_of(),
+        request_of(email="other@example.jp", number=f"{office.registration_code}-00000057"),
+    )
+    listing = client.get(reverse("admin:jobseekers_registrationrequest_changelist"))
+    assert listing.status_code == 200 and listing.context["cl"].result_count == 2
+    change = client.get(reverse("admin:jobseekers_registrationrequest_change", args=[first.pk]))
+    assert change.status_code == 200
+    confirm = reverse("admin:jobseekers_registrationrequest_confirm", args=[first.pk])
+    assert f'href="{confirm}"' in change.content.decode()
+    page = client.get(confirm)
+    assert page.status_code == 200
+    assert page.context["form"].initial["valid_until"] == dt.date(2027, 2, 28)
+    assert (
+        client.post(confirm, {"method": "guessed", "valid_until": "2027-02-28"}).status_code == 400
+    )
+    assert client.post(confirm, {"method": "phone", "valid_until": "2020-01-01"}).status_code == 400
+    response = client.post(confirm, {"method": "phone", "valid_until": "2027-02-28"})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert response["Location"] == reverse(
+        "admin:jobseekers_jobseeker_change", args=[first.jobseeker_id]
+    )
+    # A decided request is not decided again.
+    assert client.post(confirm, {"method": "phone", "valid_until": "2027-02-28"}).status_code == 302
+    reject = reverse("admin:jobseekers_registrationrequest_reject", args=[second.pk])
+    assert client.get(reject).status_code == 200
+    assert client.post(reject, {"reason": "superseded"}).status_code == 400
+    assert client.post(reject, {"reason": "not_registered"}).status_code == 302
+    second.refresh_from_db()
+    assert second.status == RequestStatus.REJECTED
+    # Looking at a request is in the audit trail (Art 9).
+    assert AuditEntry.objects.filter(
+        action=AuditAction.VIEW, target=f"registration_request:{first.pk}"
+    ).exists()
+
+
+def test_requests_are_seen_only_by_their_office_and_not_by_counselors(
+    client, office, other_office, request_of, now
+):
+    elsewhere = RegistrationRequest.objects.create(
+        office=other_office,
+        number=f"{other_office.registration_code}-00000001",
+        family_name="他",
+        given_name="所",
+        family_name_kana="タ",
+        given_name_kana="ショ",
+        email="x@example.jp",
+        created_at=NOW,
+        received_at=NOW,
+    )
+    mine = request_of()
+    staff_login(client, make_user("Office staff", office=office))
+    listing = client.get(reverse("admin:jobseekers_registrationrequest_changelist"))
+    assert list(listing.context["cl"].queryset) == [mine]
+    for name in ("change", "confirm", "reject"):
+        url = reverse(f"admin:jobseekers_registrationrequest_{name}", args=[elsewhere.pk])
+        assert client.get(url).status_code == 404, name
+    assert (
+        client.post(
+            reverse("admin:jobseekers_registrationrequest_confirm", args=[elsewhere.pk]),
+            {"method": "phone", "valid_until": "2027-02-28"},
+        ).status_code
+        == 404
+    )
+    counselor = Client()
+    staff_login(counselor, make_user(COUNSELOR, office=office))
+    assert (
+        counselor.get(reverse("admin:jobseekers_registrationrequest_changelist")).status_code == 403
+    )
+    assert (
+        counselor.get(
+            reverse("admin:jobseekers_registrationrequest_confirm", args=[mine.pk])
+        ).status_code
+        == 403
+    )
+
+
+def test_requests_sign_in_links_and_their_emails_are_deleted_after_retention(
+    office, request_of, staff_user, settings, now
+):
+    settings.REGISTRATION_REQUEST_RETENTION_DAYS = 30
+    settings.SIGN_IN_RETENTION_DAYS = 7
+    old = request_of(email="old@example.jp", received_at=NOW - dt.timedelta(days=31))
+    fresh = request_of(email="fresh@example.jp")
+    decided = request_of(email="decided@example.jp", number=f"{office.registration_code}-00000058")
+    registration_request_reject(
+        request=decided, actor=staff_user, reason="not_registered", now=NOW - dt.timedelta(days=31)
+    )
+    _first_visit(f"{office.registration_code}-00000059", now=NOW - dt.timedelta(days=8))
+    assert Notification.objects.filter(kind=NotificationKind.REGISTRATION_LINK).exists()
+    done = registration_data_purge(now=NOW)
+    left = set(RegistrationRequest.objects.values_list("pk", flat=True))
+    assert fresh.pk in left and old.pk not in left and decided.pk not in left
+    assert not Notification.objects.filter(kind=NotificationKind.REGISTRATION_LINK).exists()
+    assert done["requests"] == 2 and done["sign_in_tokens"] >= 1

@@ -1,12 +1,19 @@
 """Fixtures of the jobseeker's journey: a bookable world and a signed-in browser session."""
 
 import datetime as dt
+import time
 
 import pytest
 from django.core.cache import cache
 
 from bookings.checklist import CHECKLIST_KEYS
-from bookings.views import SESSION_CHECKLIST, SESSION_DETAILS, SESSION_JOBSEEKER, SESSION_SLOT
+from bookings.views import (
+    SESSION_CHECKLIST,
+    SESSION_DETAILS,
+    SESSION_JOBSEEKER,
+    SESSION_SIGNED_IN_AT,
+    SESSION_SLOT,
+)
 from tests.factories import (
     ConsentFactory,
     CounselorFactory,
@@ -55,6 +62,8 @@ def sign_in_client(client, jobseeker, *, checklist=True, slot=None, details=None
     """Put a jobseeker's journey in the test client's session, as the sign-in link would."""
     session = client.session
     session[SESSION_JOBSEEKER] = jobseeker.pk
+    # Signed in now (the test's clock), as the sign-in link records it.
+    session[SESSION_SIGNED_IN_AT] = int(time.time())
     if checklist:
         session[SESSION_CHECKLIST] = dict(FULL_CHECKLIST)
     if slot is not None:

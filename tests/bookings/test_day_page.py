@@ -119,18 +119,18 @@ def test_a_time_booked_by_someone_else_is_gone_from_the_next_view(world):
 def test_a_time_is_gone_the_moment_its_cut_off_passes(world):
     world.office.cutoff_hour = 17  # this office's cut-off: 17:00 the day before
     world.office.save()
-    client = sign_in_client(Client(), world.jobseeker)
     day_before = SLOT_START - dt.timedelta(days=1)  # 2 December, 10:00
     with time_machine.travel(day_before.replace(hour=16, minute=59, second=30), tick=False):
+        client = sign_in_client(Client(), world.jobseeker)
         assert "10:00〜10:30" in client.get(DAY_URL).content.decode()
     with time_machine.travel(day_before.replace(hour=17), tick=False):
         assert "10:00〜10:30" not in client.get(DAY_URL).content.decode()
 
 
 def test_a_change_of_the_office_s_cut_off_shows_on_the_next_view(world):
-    client = sign_in_client(Client(), world.jobseeker)
     day_before = SLOT_START - dt.timedelta(days=1)
     with time_machine.travel(day_before.replace(hour=18), tick=False):
+        client = sign_in_client(Client(), world.jobseeker)
         assert "10:00〜10:30" in client.get(DAY_URL).content.decode()
         world.office.cutoff_hour = 17
         world.office.save()

@@ -2,6 +2,8 @@
 pages in both languages, the booking done with the keyboard alone, no sideways scroll at 320 px.
 """
 
+import time
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -9,7 +11,13 @@ from playwright.sync_api import expect
 
 from bookings.checklist import CHECKLIST_KEYS
 from bookings.services.reservations import reservation_access_token, reservation_create
-from bookings.views import SESSION_CHECKLIST, SESSION_DETAILS, SESSION_JOBSEEKER, SESSION_SLOT
+from bookings.views import (
+    SESSION_CHECKLIST,
+    SESSION_DETAILS,
+    SESSION_JOBSEEKER,
+    SESSION_SIGNED_IN_AT,
+    SESSION_SLOT,
+)
 from tests.factories import ConsentFactory
 
 from .a11y import assert_accessible, horizontal_overflow, with_axe
@@ -26,6 +34,7 @@ def journey_session(jobseeker, *, slot=None, consent=True) -> str:
     client = Client()
     session = client.session
     session[SESSION_JOBSEEKER] = jobseeker.pk
+    session[SESSION_SIGNED_IN_AT] = int(time.time())
     session[SESSION_CHECKLIST] = dict.fromkeys(CHECKLIST_KEYS, True)
     session[SESSION_DETAILS] = {
         "interpreter": False,
@@ -86,6 +95,7 @@ def test_every_public_page_passes_axe_and_fits_320_px(browser, live_url, world, 
         "/",
         "/identify/",
         "/identify/returning/",
+        "/identify/received/",
         f"/terms/{world.office.bureau.code}/",
         "/privacy/",
         f"/r/{reservation_access_token(reservation)}/",
@@ -157,6 +167,7 @@ def test_the_booking_can_be_done_with_the_keyboard_alone(page, live_url, world):
     client = Client()
     session = client.session
     session[SESSION_JOBSEEKER] = jobseeker.pk
+    session[SESSION_SIGNED_IN_AT] = int(time.time())
     session.save()
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_url}]

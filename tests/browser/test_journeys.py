@@ -43,6 +43,7 @@ def sign_in(page, live_url: str, outbox, jobseeker, *, english: bool = False, sn
         shots(page, snap, "02-identify")
     _submit(page)
     expect(page).to_have_url(f"{live_url}/identify/sent/")
+    run_worker()  # the sign-in email is an outbox row like every other
     mails = outbox.to(jobseeker.email)
     assert mails, "no sign-in email in the outbox"
     link = next(url for url in mails[-1].links() if "/signin/" in url)

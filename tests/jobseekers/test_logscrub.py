@@ -21,7 +21,8 @@ from jobseekers.logscrub import (
     personal_data_register,
     scrub,
 )
-from jobseekers.models import Jobseeker
+from jobseekers.models import Jobseeker, RegistrationRequest
+from jobseekers.registrations import registration_request_confirm
 from notifications.models import Notification
 from notifications.services.delivery import notification_send
 from tests.bookings.conftest import FULL_CHECKLIST
@@ -33,6 +34,7 @@ from tests.factories import (
     TermsVersionFactory,
     tokyo,
 )
+from tests.helpers import send_queued
 
 NOW = tokyo(2026, 12, 1, 10, 0)
 
@@ -152,8 +154,18 @@ def test_a_full_booking_run_writes_no_number_email_or_name_to_any_log_line(
             },
         )
         assert response.status_code == 302
+        send_queued()
         link = re.search(r"http://testserver(/signin/[^/\s]+/)", mail.outbox[-1].body).group(1)
-        assert client.post(link).status_code == 302
+        assert client.post(link)["Location"] == "/identify/received/"
+        # The office confirms the request (logs of the admin's side included), then
+        # "booked before" signs in.
+        registration_request_confirm(
+            request=RegistrationRequest.objects.get(), actor=None, method="phone"
+        )
+        client.post("/identify/returning/", {"number": number, "email": person[4]})
+        send_queued()
+        link = re.search(r"http://testserver(/signin/[^/\s]+/)", mail.outbox[-1].body).group(1)
+        assert client.post(link)["Location"] == "/book/"
         assert (
             client.post("/book/terms/", {"agree_terms": "on", "agree_app_terms": "on"}).status_code
             == 302

@@ -1,6 +1,7 @@
 """The admin needs the password and the authenticator's code; brute force is locked out."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -8,6 +9,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import SESSION_KEY
+from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -170,3 +172,40 @@ def test_a_non_staff_user_with_a_device_cannot_log_in(client):
     response = _post_login(client, user.username, token=current_code(device))
     assert response.status_code == 200
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]+"')
+NONCE = re.compile(rb'nonce="[^"]+"')
+
+
+def _normalised(response) -> tuple:
+    """Status, headers and body of a login answer, without what differs on every request."""
+    body = NONCE.sub(b'nonce="N"', CSRF_VALUE.sub(rb'\1T"', response.content))
+    headers = sorted(
+        (name, value)
+        for name, value in response.headers.items()
+        if name not in {"Content-Security-Policy", "Content-Length", "Expires"}
+    )
+    cookies = sorted(
+        (name, morsel["max-age"], morsel["path"]) for name, morsel in response.cookies.items()
+    )
+    return response.status_code, headers, cookies, body
+
+
+@pytest.mark.parametrize("code", ["", "000000"])
+def test_the_login_page_is_the_same_whether_the_password_was_right_or_not(
+    client, staff_with_device, code
+):
+    """The answer to a right password with a wrong or missing code, byte for byte, is the
+    answer to a wrong password: django-otp's form would otherwise fill the password field
+    in again (render_value) once the password checks out."""
+    user, device = staff_with_device
+    if code == current_code(device):
+        code = "111111"
+    right = _post_login(Client(), user.username, password=PASSWORD, token=code)
+    wrong = _post_login(Client(), user.username, password="not-the-password", token=code)
+    assert right.status_code == wrong.status_code == 200
+    assert PASSWORD.encode() not in right.content
+    assert b'type="password"' in right.content
+    assert not re.search(rb'<input type="password"[^>]*value=', right.content)
+    assert _normalised(right) == _normalised(wrong)

@@ -6,6 +6,7 @@ and an admin model of office data that the world below does not hold fails the a
 """
 
 import datetime as dt
+import time
 
 import pytest
 from django.apps import apps
@@ -18,9 +19,16 @@ from django.utils import timezone
 
 from bookings.models import OfficeClosedDay, Reservation, ReservationStatus
 from bookings.tokens import reservation_token
-from bookings.views import SESSION_JOBSEEKER
+from bookings.views import SESSION_JOBSEEKER, SESSION_SIGNED_IN_AT
 from consent.models import TermsVersion
-from jobseekers.models import AuditAction, AuditEntry, RosterEntry, UsageExport, UsageRecord
+from jobseekers.models import (
+    AuditAction,
+    AuditEntry,
+    RegistrationRequest,
+    RosterEntry,
+    UsageExport,
+    UsageRecord,
+)
 from notifications.models import Notification, NotificationKind, TrackingEvent
 from tests.admin_urls import fill, office_path, url_params, url_patterns
 from tests.factories import (
@@ -83,6 +91,17 @@ class World:
             valid_until=now.date() + dt.timedelta(days=60),
             imported_at=now,
         )
+        RegistrationRequest.objects.create(
+            office=office,
+            number=f"{office.registration_code}-00000001",
+            family_name="申込",
+            given_name="太郎",
+            family_name_kana="モウシコミ",
+            given_name_kana="タロウ",
+            email=f"request-{tag}@example.jp",
+            created_at=now,
+            received_at=now,
+        )
         UsageRecord.objects.create(at=now, method="GET", path="/", status=200, jobseeker=jobseeker)
         UsageExport.objects.create(
             at=now,
@@ -127,6 +146,7 @@ def _jobseeker_client(jobseeker) -> Client:
     client = Client()
     session = client.session
     session[SESSION_JOBSEEKER] = jobseeker.pk
+    session[SESSION_SIGNED_IN_AT] = int(time.time())
     session.save()
     return client
 
