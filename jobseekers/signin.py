@@ -4,7 +4,8 @@ The first time, a jobseeker types 求職番号, names and email; a link to that 
 address, and only when it is used is the record matched or created. A returning jobseeker types
 求職番号 and email and gets a link when they match a record. Either way the page answers the
 same, so it never tells whether a number is known; the email says what happened instead.
-A link works once and for 30 minutes; only its hash is stored.
+A link works once and for 30 minutes of the database's clock (written by one web host, read by
+another); only its hash is stored.
 """
 
 import datetime as dt
@@ -17,10 +18,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Office
+from bookings.sql import db_now
 
 from .models import AuditAction, Jobseeker, RegistrationStatus, SignInPurpose, SignInToken
 from .numbers import office_code_of
@@ -119,7 +121,7 @@ def sign_in_request_first_visit(
     now: dt.datetime | None = None,
 ) -> None:
     """Email a one-time link to `email`; the details are kept with the link until it is used."""
-    now = now or timezone.now()
+    now = now or db_now()
     token = _token_create(
         purpose=SignInPurpose.FIRST_VISIT,
         payload={
@@ -154,7 +156,7 @@ def sign_in_request_returning(
     The address typed receives an email either way, so the page and the timing say nothing
     about whether the number is known.
     """
-    now = now or timezone.now()
+    now = now or db_now()
     jobseeker = Jobseeker.objects.filter(number=number, anonymised_at__isnull=True).first()
     if jobseeker is not None and _same_email(jobseeker.email, email):
         token = _token_create(
@@ -185,7 +187,7 @@ def sign_in_request_returning(
 
 def sign_in_token_state(*, token: str, now: dt.datetime | None = None) -> SignInToken:
     """The unused, unexpired link `token`, or the SignInError that explains why not."""
-    now = now or timezone.now()
+    now = now or db_now()
     row = SignInToken.objects.filter(token_hash=_hash(token)).first()
     if row is None:
         raise LinkInvalid()
@@ -209,7 +211,7 @@ def sign_in_redeem(*, token: str, now: dt.datetime | None = None) -> Jobseeker:
     or matches the existing one by reading names; a record whose proven email differs is not
     taken over by someone who only knows the number.
     """
-    now = now or timezone.now()
+    now = now or db_now()
     row = sign_in_token_state(token=token, now=now)
     # Spent first, in its own commit: single use even when two tabs open the link at once,
     # and a link whose details do not match cannot be tried again.
