@@ -3,8 +3,9 @@
 The file (HW_MAIL_LOG, one JSON line per call) lets a test see what a separate worker process
 handed to the "provider". The recipient's local part chooses the behaviour:
 `refuse…` is refused by the provider (permanent), `flaky…` gets HTTP 503 on its first
-HW_MAIL_FAILURES calls (default 3), `slow…` waits HW_MAIL_SLOW seconds before being accepted, `unanswered…` is accepted but the answer
-is lost on the first call (a read timeout: the sender cannot know it went out).
+HW_MAIL_FAILURES calls (default 3), `slow…` waits HW_MAIL_SLOW seconds before being accepted,
+`unanswered…` is accepted but the answer is lost on the first call (a read timeout: the sender
+cannot know it went out).
 
 Like Brevo, the "provider" keeps the idempotency key it was given (the `idempotencyKey` header,
 when settings.EMAIL_IDEMPOTENCY_HEADER names it) and refuses a repeat with HTTP 400
@@ -18,9 +19,9 @@ import uuid
 
 import requests
 from anymail.backends.test import EmailBackend as AnymailTestBackend
-from django.conf import settings
 from anymail.exceptions import AnymailRequestsAPIError
 from anymail.message import AnymailRecipientStatus
+from django.conf import settings
 
 
 def mail_log_lines(path) -> list[dict]:
