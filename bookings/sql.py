@@ -36,12 +36,13 @@ def db_now() -> dt.datetime:
 
     A deadline that compares times written by different hosts (the 10-minute no-show rule, the
     outbox lease, a sign-in link's expiry) is measured on this clock, not on the process's: a
-    worker whose clock runs 400 s ahead must not mark a no-show early. In PostgreSQL this is
-    `now()`, the start of the current transaction, so inside `transaction.atomic()` it is the
-    very value a `now()` written into the statements of that transaction would use.
+    worker whose clock runs 400 s ahead must not mark a no-show early. It is the clock Django's
+    `Now()` writes into a statement (PostgreSQL's `statement_timestamp()`), read once; a value
+    read before a statement is at most as late as that statement's own, so a deadline checked
+    against it is never reached early.
     """
     if connection.vendor == "postgresql":
-        sql = "SELECT CURRENT_TIMESTAMP"
+        sql = "SELECT STATEMENT_TIMESTAMP()"
     else:
         # SQLite (make run without DATABASE_URL): UTC to the millisecond, as Django stores it.
         sql = "SELECT STRFTIME('%Y-%m-%d %H:%M:%f', 'now')"

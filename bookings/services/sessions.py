@@ -158,9 +158,9 @@ def _noshow_claim(*, ids: list[int], now: dt.datetime) -> list[tuple[int, int]]:
 def _noshow_claim_batch(*, ids: list[int], now: dt.datetime | None) -> int:
     """Claim, notify, audit and apply the refusal policy for one batch, in one transaction.
 
-    Without `now` (a test's), the database's clock at the start of this transaction decides
-    and is what `no_show_at` records: in PostgreSQL it is the `now()` every statement of the
-    transaction sees, so the 10 minutes are measured where `starts_at` is compared.
+    Without `now` (a test's), the database's clock read as the transaction begins decides and
+    is what `no_show_at` records: the 10 minutes are measured on the clock `starts_at` is
+    compared with in the database, never on this host's.
     """
     with transaction.atomic():
         now = now or db_now()
