@@ -18,11 +18,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Office
-from bookings.sql import db_now
+from bookings.sql import db_now, db_time
 
 from .models import AuditAction, Jobseeker, RegistrationStatus, SignInPurpose, SignInToken
 from .numbers import office_code_of
@@ -96,15 +96,20 @@ def _link(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("bookings:sign_in", kwargs={"token": token})
 
 
-def _token_create(*, purpose: str, jobseeker=None, payload: dict, now: dt.datetime) -> str:
+def _token_create(
+    *, purpose: str, jobseeker=None, payload: dict, now: dt.datetime | None
+) -> str:
     token = secrets.token_urlsafe(32)
+    # The 30 minutes run on the database's clock: another web host, whose clock need not agree
+    # with this one's, may be the one that reads the link (`now` is for tests).
+    issued = now or db_now()
     SignInToken.objects.create(
         token_hash=_hash(token),
         purpose=purpose,
         jobseeker=jobseeker,
         payload=payload,
-        created_at=now,
-        expires_at=now + SIGN_IN_LIFETIME,
+        created_at=issued,
+        expires_at=issued + SIGN_IN_LIFETIME,
     )
     return token
 
@@ -121,7 +126,6 @@ def sign_in_request_first_visit(
     now: dt.datetime | None = None,
 ) -> None:
     """Email a one-time link to `email`; the details are kept with the link until it is used."""
-    now = now or db_now()
     token = _token_create(
         purpose=SignInPurpose.FIRST_VISIT,
         payload={
@@ -156,7 +160,6 @@ def sign_in_request_returning(
     The address typed receives an email either way, so the page and the timing say nothing
     about whether the number is known.
     """
-    now = now or db_now()
     jobseeker = Jobseeker.objects.filter(number=number, anonymised_at__isnull=True).first()
     if jobseeker is not None and _same_email(jobseeker.email, email):
         token = _token_create(
@@ -186,7 +189,10 @@ def sign_in_request_returning(
 
 
 def sign_in_token_state(*, token: str, now: dt.datetime | None = None) -> SignInToken:
-    """The unused, unexpired link `token`, or the SignInError that explains why not."""
+    """The unused, unexpired link `token`, or the SignInError that explains why not.
+
+    Expiry is read on the database's clock unless a test passes `now`.
+    """
     now = now or db_now()
     row = SignInToken.objects.filter(token_hash=_hash(token)).first()
     if row is None:
@@ -211,13 +217,14 @@ def sign_in_redeem(*, token: str, now: dt.datetime | None = None) -> Jobseeker:
     or matches the existing one by reading names; a record whose proven email differs is not
     taken over by someone who only knows the number.
     """
-    now = now or db_now()
     row = sign_in_token_state(token=token, now=now)
     # Spent first, in its own commit: single use even when two tabs open the link at once,
-    # and a link whose details do not match cannot be tried again.
+    # and a link whose details do not match cannot be tried again. Expiry on the database's
+    # clock (db_time); what is recorded, on this one's, as every other record of the request.
     claimed = SignInToken.objects.filter(
-        pk=row.pk, used_at__isnull=True, expires_at__gt=now
-    ).update(used_at=now)
+        pk=row.pk, used_at__isnull=True, expires_at__gt=db_time(now)
+    ).update(used_at=db_time(now))
+    now = now or timezone.now()
     if claimed != 1:
         raise LinkUsed()
     payload = row.payload or {}
