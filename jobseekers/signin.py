@@ -96,9 +96,7 @@ def _link(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("bookings:sign_in", kwargs={"token": token})
 
 
-def _token_create(
-    *, purpose: str, jobseeker=None, payload: dict, now: dt.datetime | None
-) -> str:
+def _token_create(*, purpose: str, jobseeker=None, payload: dict, now: dt.datetime | None) -> str:
     token = secrets.token_urlsafe(32)
     # The 30 minutes run on the database's clock: another web host, whose clock need not agree
     # with this one's, may be the one that reads the link (`now` is for tests).

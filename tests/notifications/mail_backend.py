@@ -5,7 +5,8 @@ handed to the "provider". The recipient's local part chooses the behaviour:
 `refuse…` is refused by the provider (permanent), `flaky…` gets HTTP 503 on its first
 HW_MAIL_FAILURES calls (default 3), `slow…` waits HW_MAIL_SLOW seconds before being accepted,
 `unanswered…` is accepted but the answer is lost on the first call (a read timeout: the sender
-cannot know it went out).
+cannot know it went out), `lateanswer…` is accepted and its answer takes HW_MAIL_SLOW seconds to
+come back (a worker killed meanwhile never learns it went out).
 
 Like Brevo, the "provider" keeps the idempotency key it was given (the `idempotencyKey` header,
 when settings.EMAIL_IDEMPOTENCY_HEADER names it) and refuses a repeat with HTTP 400
@@ -90,6 +91,9 @@ class EmailBackend(AnymailTestBackend):
             time.sleep(float(os.environ.get("HW_MAIL_SLOW", "5")))
         response = super().post_to_esp(payload, message)
         self._log(to=to, result="sent", subject=subject)
+        if local.startswith("lateanswer"):
+            time.sleep(float(os.environ.get("HW_MAIL_SLOW", "5")))
+            self._log(to=to, result="answered", subject=subject)
         if local.startswith("unanswered") and sum(line.get("to") == to for line in lines) == 0:
             # Accepted, and then the connection broke before the answer came back: anymail wraps
             # requests' ReadTimeout in an API error without a status.
