@@ -39,8 +39,9 @@ def finish_the_task_on_term(**kwargs) -> None:
     pool. But systemd's default KillMode=control-group, or `kill -TERM -<pgid>`, sends it to
     every child too, and a child killed between the provider's "accepted" and the row's `sent`
     mark leaves the row to the lease: the email went out twice, five minutes apart (issue 16).
-    Ignored here, a group TERM is the same warm shutdown. What still stops a child: the main
-    process closing the pool when the task is done, the hard time limit (billiard sends TERM,
-    then KILL 0.1 s later), and SIGKILL (systemd's TimeoutStopSec, an operator).
+    Ignored here, a group TERM is the same warm shutdown (and a cold one, SIGQUIT, also waits
+    for the running task). What still stops a child: the main process closing the pool when
+    the task is done, the hard time limit (billiard sends TERM, then KILL 0.1 s later), and
+    SIGKILL (systemd's TimeoutStopSec, an operator).
     """
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
