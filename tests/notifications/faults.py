@@ -6,10 +6,18 @@
   refuse new ones for a while: what a worker sees during a PostgreSQL restart ("terminating
   connection", then "connection refused" / "starting up"), without touching the PostgreSQL
   server other checkouts use.
+- `PrivateCluster`: a PostgreSQL cluster of the test's own (initdb in a temporary directory, run
+  as the `postgres` user, on a free port), restarted for real (`pg_ctl restart -m fast` or
+  `-m immediate`) and removed afterwards. The shared server is never touched.
 """
 
 import asyncio
+import glob
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -151,3 +159,86 @@ class PostgresGate:
             sockets = list(self._sockets)
         for s in sockets:
             self._close(s)
+
+
+def postgres_bin() -> str | None:
+    """The newest PostgreSQL server binaries on the machine (Debian's layout)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return os.path.dirname(found[-1]) if found else None
+
+
+class PrivateCluster:
+    def __init__(self):
+        self.bin = postgres_bin()
+        self.port = free_port()
+        self.root = tempfile.mkdtemp(prefix="hw-pg-")
+        self.data = os.path.join(self.root, "data")
+        self.log = os.path.join(self.root, "server.log")
+
+    def _as_postgres(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603 - fixed argv
+            ["runuser", "-u", "postgres", "--", *argv],  # noqa: S607
+            check=check,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def start(self) -> "PrivateCluster":
+        shutil.chown(self.root, "postgres")
+        self._as_postgres(
+            f"{self.bin}/initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync"
+        )
+        self._pg_ctl("start")
+        return self
+
+    def _pg_ctl(self, action: str, *extra: str) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
+            "-c full_page_writes=off -c max_connections=50"
+        )
+        self._as_postgres(
+            f"{self.bin}/pg_ctl",
+            "-D",
+            self.data,
+            "-l",
+            self.log,
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            action,
+            *extra,
+        )
+
+    def restart(self, mode: str) -> float:
+        """`fast` (sessions told to end, clean stop) or `immediate` (crash, then recovery);
+        returns how long the server was away, in seconds."""
+        began = time.monotonic()
+        self._pg_ctl("restart", "-m", mode)
+        return time.monotonic() - began
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        return self._as_postgres(
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAt",
+            "-c",
+            sql,
+        ).stdout
+
+    def stop(self) -> None:
+        self._as_postgres(
+            f"{self.bin}/pg_ctl", "-D", self.data, "-m", "immediate", "stop", check=False
+        )
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -8,7 +8,8 @@ reservation_create does after each commit. Then it breaks something real:
   flight;
 - a SIGKILL of the group after the provider accepted and before the answer came back (the one
   window docs/notifications.md allows a second copy in);
-- the worker's connection to PostgreSQL cut and refused for a while (what a restart does);
+- the worker's connection to PostgreSQL cut and refused for a while (what a restart does), and
+  a real PostgreSQL cluster of the test's own restarted fast and immediate;
 - a real SMTP server that hangs, or answers 451;
 - a worker whose clock runs 400 s ahead, sweeping.
 
@@ -17,7 +18,11 @@ What must hold: every invitation is sent exactly once, or twice only in the docu
 """
 
 import datetime as dt
+import os
 import re
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -33,9 +38,9 @@ from notifications.models import Notification, NotificationStatus
 from notifications.services.delivery import notification_claim
 from notifications.services.outbox import invitation_queue
 from tests.factories import JobseekerFactory, ReservationFactory, SlotFactory
-from tests.notifications.faults import PostgresGate, SmtpServer
+from tests.notifications.faults import PostgresGate, PrivateCluster, SmtpServer, postgres_bin
 from tests.notifications.mail_backend import mail_log_lines
-from tests.notifications.worker import wait_for
+from tests.notifications.worker import ROOT, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -283,3 +288,125 @@ def test_a_worker_whose_clock_runs_400_s_ahead_marks_no_one_early_and_resends_no
     assert fresh.status == NotificationStatus.SENT
     assert _sent_counts(mail_path)["fresh@example.jp"] == 1
     assert _sent_counts(mail_path)["live@example.jp"] == 0
+
+
+@pytest.fixture
+def private_postgres(settings):
+    if postgres_bin() is None or shutil.which("runuser") is None or os.geteuid() != 0:
+        pytest.skip("needs PostgreSQL's server binaries and root (to run them as postgres)")
+    cluster = PrivateCluster().start()
+    try:
+        cluster.psql("CREATE DATABASE hwbook")
+        schema = subprocess.run(  # noqa: S603 - fixed argv
+            [  # noqa: S607
+                "pg_dump",
+                "--schema-only",
+                "--no-owner",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                connection.settings_dict["NAME"],
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+        load = subprocess.run(  # noqa: S603 - fixed argv
+            [  # noqa: S607
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(cluster.port),
+                "-U",
+                "postgres",
+                "-d",
+                "hwbook",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+            ],
+            input=schema,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert load.returncode == 0, load.stderr[-2000:]
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _counts(cluster) -> tuple[int, int]:
+    total, sent = (
+        cluster.psql(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'sent') "
+            "FROM notifications_notification",
+            database="hwbook",
+        )
+        .strip()
+        .split("|")
+    )
+    return int(total), int(sent)
+
+
+def test_a_real_postgresql_restart_fast_and_immediate_during_bookings(
+    workers, mail_path, private_postgres
+):
+    """Item 6 against a real server: a private PostgreSQL cluster restarted `-m fast`, then
+    `-m immediate` (crash and recovery), while a separate process books and the worker sends.
+    Every invitation is sent once, and promptly: the sweep's grace is a minute here, so none of
+    them was left to it."""
+    cluster = private_postgres
+    env = {
+        "HW_WORKER_DB": "hwbook",
+        "HW_WORKER_DB_PORT": str(cluster.port),
+        "NOTIFICATION_SEND_GRACE": "60",
+    }
+    worker = workers(concurrency=2, env=env).start()
+    count = 20
+    booking = subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "tests.notifications.book", "pg", str(count), "0.2"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: _counts(cluster)[1] >= 2, timeout=30, interval=0.5)
+        away = [cluster.restart("fast")]
+        time.sleep(1.0)
+        away.append(cluster.restart("immediate"))
+        assert booking.wait(timeout=120) == 0
+    finally:
+        if booking.poll() is None:
+            booking.kill()
+    assert wait_for(lambda: _counts(cluster) == (count, count), timeout=40, interval=0.5), (
+        _counts(cluster),
+        worker.log_text()[-4000:],
+    )
+    counts = _sent_counts(mail_path)
+    assert len(counts) == count
+    assert set(counts.values()) == {1}
+    slowest = float(
+        cluster.psql(
+            "SELECT extract(epoch FROM max(sent_at - queued_at)) FROM notifications_notification",
+            database="hwbook",
+        )
+    )
+    log = worker.log_text()
+    print(  # noqa: T201
+        f"restarts away {away[0]:.1f}s (fast) and {away[1]:.1f}s (immediate); "
+        f"{log.count('database connection lost')} retries logged; slowest invitation "
+        f"{slowest:.1f}s from commit to sent"
+    )
+    assert "database connection lost" in log
+    assert slowest < 30
