@@ -212,11 +212,16 @@ class PrivateCluster:
             *extra,
         )
 
-    def restart(self, mode: str) -> float:
-        """`fast` (sessions told to end, clean stop) or `immediate` (crash, then recovery);
-        returns how long the server was away, in seconds."""
+    def restart(self, mode: str, *, down_for: float = 0.0) -> float:
+        """`fast` (sessions told to end, clean stop) or `immediate` (crash, then recovery),
+        staying down `down_for` seconds; returns how long the server was away, in seconds."""
         began = time.monotonic()
-        self._pg_ctl("restart", "-m", mode)
+        if down_for:
+            self._pg_ctl("stop", "-m", mode)
+            time.sleep(down_for)
+            self._pg_ctl("start")
+        else:
+            self._pg_ctl("restart", "-m", mode)
         return time.monotonic() - began
 
     def psql(self, sql: str, database: str = "postgres") -> str:

@@ -356,8 +356,9 @@ def _counts(cluster) -> tuple[int, int]:
 def test_a_real_postgresql_restart_fast_and_immediate_during_bookings(
     workers, mail_path, private_postgres
 ):
-    """Item 6 against a real server: a private PostgreSQL cluster restarted `-m fast`, then
-    `-m immediate` (crash and recovery), while a separate process books and the worker sends.
+    """Item 6 against a real server: a private PostgreSQL cluster stopped `-m fast` for 2 s,
+    then restarted `-m immediate` (crash and recovery), while a separate process books and the
+    worker sends.
     Every invitation is sent once, and promptly: the sweep's grace is a minute here, so none of
     them was left to it."""
     cluster = private_postgres
@@ -382,13 +383,16 @@ def test_a_real_postgresql_restart_fast_and_immediate_during_bookings(
     )
     try:
         assert wait_for(lambda: _counts(cluster)[1] >= 2, timeout=30, interval=0.5)
-        away = [cluster.restart("fast")]
+        away = [cluster.restart("fast", down_for=2.0)]
         time.sleep(1.0)
         away.append(cluster.restart("immediate"))
-        assert booking.wait(timeout=120) == 0
+        booked, _ = booking.communicate(timeout=120)
     finally:
         if booking.poll() is None:
             booking.kill()
+            booking.communicate()
+    assert booking.returncode == 0, booked[-2000:]
+    assert len(booked.split()) == count
     assert wait_for(lambda: _counts(cluster) == (count, count), timeout=40, interval=0.5), (
         _counts(cluster),
         worker.log_text()[-4000:],
