@@ -11,6 +11,7 @@ import os
 import uuid
 
 import pytest
+import requests
 
 from notifications.emails import idempotency_key_for, message_id_for
 from notifications.models import NotificationStatus
@@ -112,3 +113,56 @@ def test_a_new_address_gets_a_new_key(mail_log, brevo_key):
     before = idempotency_key_for(notification)
     notification.recipient = "new@example.jp"
     assert idempotency_key_for(notification) != before
+
+
+class _BrevoApi:
+    """Brevo's send endpoint as seen by anymail's real Brevo backend: it keeps the keys it was
+    given for 30 minutes and refuses a repeat with 400 `duplicate_parameter` (Brevo's docs).
+    The first call's answer can be lost (a read timeout after acceptance)."""
+
+    def __init__(self, *, lose_first_answer: bool):
+        self.lose_first_answer = lose_first_answer
+        self.keys: list[str] = []
+        self.bodies: list[dict] = []
+
+    def request(self, session, method, url, **kwargs):
+        body = json.loads(kwargs["data"])
+        self.bodies.append(body)
+        key = body["headers"]["idempotencyKey"]
+        response = requests.Response()
+        response.url = url
+        if key in self.keys:
+            response.status_code = 400
+            response._content = b'{"code":"duplicate_parameter","message":"duplicate request"}'
+            return response
+        self.keys.append(key)
+        if self.lose_first_answer and len(self.keys) == 1:
+            raise requests.exceptions.ReadTimeout("read timed out")
+        response.status_code = 201
+        response._content = b'{"messageId":"<201@smtp-relay.mailin.fr>"}'
+        return response
+
+
+def test_through_anymail_s_brevo_backend_a_lost_answer_is_not_delivered_twice(
+    settings, monkeypatch
+):
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.brevo.EmailBackend"}}
+    settings.ANYMAIL = {"BREVO_API_KEY": "test-key"}
+    settings.EMAIL_IDEMPOTENCY_HEADER = "idempotencyKey"
+    api = _BrevoApi(lose_first_answer=True)
+    monkeypatch.setattr(
+        requests.Session,
+        "request",
+        lambda session, method, url, **kw: api.request(session, method, url, **kw),
+    )
+    notification = _invitation("someone@example.jp")
+    assert _send(notification) == Outcome.RETRY  # the answer was lost: anymail cannot tell
+    assert _send(notification) == Outcome.SENT  # Brevo refused the repeat: it had it already
+    assert len(api.bodies) == 2
+    first, second = api.bodies
+    assert first["headers"]["idempotencyKey"] == second["headers"]["idempotencyKey"]
+    assert first["headers"]["Message-ID"] == message_id_for(notification)
+    assert len(api.keys) == 1  # one email accepted, one delivered
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    assert notification.attempts == 2
