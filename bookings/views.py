@@ -289,11 +289,13 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
         return rate_limited(request, rule)
     try:
         if not re.fullmatch(TOKEN_PATTERN, token):
-            sign_in_token_state(token="", now=timezone.now())
+            sign_in_token_state(token="")
+        # The link's 30 minutes are read on the database's clock (the host that wrote the link
+        # may not be this one): the services take it when no `now` is given.
         if request.method == "POST":
-            redeemed = sign_in_redeem(token=token, now=timezone.now())
+            redeemed = sign_in_redeem(token=token)
         else:
-            sign_in_token_state(token=token, now=timezone.now())
+            sign_in_token_state(token=token)
             return render_page(request, "bookings/sign_in.html", {"token": token}, step="identify")
     except SignInError as error:
         return render_page(

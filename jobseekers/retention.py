@@ -10,10 +10,10 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from bookings.calendar import tokyo_date
 from bookings.models import Reservation
+from bookings.sql import db_now
 from consent.models import Consent
 from notifications.models import Notification
 
@@ -109,8 +109,12 @@ def jobseeker_anonymise(*, jobseeker: Jobseeker | int, actor=None, now: dt.datet
 def jobseekers_anonymise_inactive(
     *, now: dt.datetime | None = None, years: int | None = None, limit: int = 1000
 ) -> int:
-    """The beat job: anonymise up to `limit` inactive jobseekers; returns how many."""
-    now = now or timezone.now()
+    """The beat job: anonymise up to `limit` inactive jobseekers; returns how many.
+
+    The years are counted on the database's clock (the activity times were written by other
+    hosts); `now` is for tests.
+    """
+    now = now or db_now()
     years = years if years is not None else settings.JOBSEEKER_INACTIVE_YEARS
     ids = list(
         jobseekers_inactive(now=now, years=years)

@@ -16,7 +16,8 @@ whoever opens a link sent to the address the office bound to the number:
 Whatever the number, the page, the work done in the request and the email to an address the
 office did not bind are the same, so nothing tells whether a number is registered. Emails go
 through the outbox (notifications) like every other: a slow or failing provider never holds a
-web worker. A link works once and for 30 minutes. The database keeps only its hash and a nonce;
+web worker. A link works once and for 30 minutes of the database's clock (written by one web host,
+read by another). The database keeps only its hash and a nonce;
 the link is an HMAC of the nonce with the secret key, derived again by the worker that sends it.
 """
 
@@ -37,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.calendar import tokyo_date
 from bookings.models import Office
+from bookings.sql import db_now, db_time
 from notifications.models import NotificationKind
 from notifications.services.outbox import notification_queue
 
@@ -118,16 +120,21 @@ def sign_in_url(row: SignInToken) -> str | None:
     return None
 
 
-def _token_create(*, purpose: str, jobseeker=None, payload: dict, now: dt.datetime) -> SignInToken:
+def _token_create(
+    *, purpose: str, jobseeker=None, payload: dict, now: dt.datetime | None
+) -> SignInToken:
     nonce = secrets.token_hex(16)
+    # The 30 minutes run on the database's clock: another web host, whose clock need not agree
+    # with this one's, may be the one that reads the link (`now` is for tests).
+    issued = now or db_now()
     return SignInToken.objects.create(
         token_hash=_hash(_derive(nonce, settings.SECRET_KEY)),
         nonce=nonce,
         purpose=purpose,
         jobseeker=jobseeker,
         payload=payload,
-        created_at=now,
-        expires_at=now + SIGN_IN_LIFETIME,
+        created_at=issued,
+        expires_at=issued + SIGN_IN_LIFETIME,
     )
 
 
@@ -147,7 +154,7 @@ def _bound_to(*, number: str, email: str, lock: bool = False) -> Jobseeker | Non
     return None
 
 
-def _queue_sign_in_link(*, jobseeker: Jobseeker, language: str, now: dt.datetime) -> None:
+def _queue_sign_in_link(*, jobseeker: Jobseeker, language: str, now: dt.datetime | None) -> None:
     row = _token_create(
         purpose=SignInPurpose.RETURNING,
         jobseeker=jobseeker,
@@ -171,9 +178,8 @@ def sign_in_request_returning(
     """Queue a link when `email` is the number's bound address; otherwise how to go on.
 
     The address typed receives one email either way, and the work done is the same, so the
-    page and the timing say nothing about whether the number is known.
+    page and the timing say nothing about whether the number is known. `now` is for tests.
     """
-    now = now or timezone.now()
     with transaction.atomic():
         jobseeker = _bound_to(number=number, email=email)
         if jobseeker is not None:
@@ -201,8 +207,8 @@ def sign_in_request_first_visit(
     now: dt.datetime | None = None,
 ) -> None:
     """Queue a link to `email`: a sign-in link when it is the number's bound address, else a
-    link that confirms the address and sends the details to the office as a request."""
-    now = now or timezone.now()
+    link that confirms the address and sends the details to the office as a request.
+    `now` is for tests."""
     with transaction.atomic():
         jobseeker = _bound_to(number=number, email=email)
         if jobseeker is not None:
@@ -215,7 +221,7 @@ def sign_in_request_first_visit(
                 number=number,
                 email=email,
                 names=(family_name + given_name, family_name_kana + given_name_kana),
-                today=tokyo_date(now),
+                today=tokyo_date(now or timezone.now()),
             )
             is not None
         )
@@ -244,8 +250,11 @@ def sign_in_request_first_visit(
 
 
 def sign_in_token_state(*, token: str, now: dt.datetime | None = None) -> SignInToken:
-    """The unused, unexpired link `token`, or the SignInError that explains why not."""
-    now = now or timezone.now()
+    """The unused, unexpired link `token`, or the SignInError that explains why not.
+
+    Expiry is read on the database's clock unless a test passes `now`.
+    """
+    now = now or db_now()
     row = SignInToken.objects.filter(token_hash=_hash(token)).first()
     if row is None:
         raise LinkInvalid()
@@ -275,12 +284,14 @@ def sign_in_redeem(*, token: str, now: dt.datetime | None = None) -> Redeemed:
     """
     from .registrations import registration_from_roster, registration_request_record
 
-    now = now or timezone.now()
     row = sign_in_token_state(token=token, now=now)
     # Spent first, in its own commit: single use even when two tabs open the link at once.
+    # Expiry on the database's clock (db_time); what is recorded, on this one's, as every
+    # other record of the request.
     claimed = SignInToken.objects.filter(
-        pk=row.pk, used_at__isnull=True, expires_at__gt=now
-    ).update(used_at=now)
+        pk=row.pk, used_at__isnull=True, expires_at__gt=db_time(now)
+    ).update(used_at=db_time(now))
+    now = now or timezone.now()
     if claimed != 1:
         raise LinkUsed()
     payload = row.payload or {}

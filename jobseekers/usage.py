@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings.calendar import TOKYO
+from bookings.sql import db_now
 
 from .logscrub import EMAIL_PLACEHOLDER, EMAIL_RE, NUMBER_PLACEHOLDER, NUMBER_RE
 from .models import AuditAction, Jobseeker, UsageExport, UsageRecord
@@ -156,8 +157,11 @@ PURGE_BATCH = 10_000
 
 
 def usage_records_purge(*, now: dt.datetime | None = None, days: int | None = None) -> int:
-    """Delete usage records older than the retention period (Art 7); returns how many."""
-    now = now or timezone.now()
+    """Delete usage records older than the retention period (Art 7); returns how many.
+
+    The period is counted on the database's clock (`now` is for tests).
+    """
+    now = now or db_now()
     days = days if days is not None else settings.USAGE_RECORD_RETENTION_DAYS
     cutoff = now - dt.timedelta(days=days)
     deleted = 0

@@ -7,6 +7,7 @@ translated text and the reservation reference, and every header value is collaps
 
 import datetime as dt
 import hashlib
+import uuid
 from email.utils import formataddr
 
 from django.conf import settings
@@ -56,6 +57,19 @@ def message_id_for(notification: Notification) -> str:
     """The same Message-ID on every attempt: mail programs that see a duplicate can fold it."""
     digest = hashlib.sha256(notification.idempotency_key.encode()).hexdigest()[:16]
     return f"<notification-{notification.pk}-{digest}@{site_domain()}>"
+
+
+def idempotency_key_for(notification: Notification) -> str:
+    """The key a provider that de-duplicates sends (Brevo) sees on every attempt of this row.
+
+    The same on each attempt, so a retry after an uncertain hand-over (a timeout, a worker
+    killed before it recorded the answer) is dropped by the provider instead of delivered twice;
+    a new one when staff send the row again (`resends`) or to another address, which must go
+    out. A UUID, as Brevo requires.
+    """
+    name = f"{site_domain()}/{notification.idempotency_key}/{notification.pk}"
+    name += f"/{notification.resends}/{notification.recipient.casefold()}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 def _office_name(office, language: str) -> str:
@@ -129,6 +143,14 @@ def _context(notification: Notification, language: str) -> dict:
     return context
 
 
+def _headers(notification: Notification) -> dict[str, str]:
+    headers = {"Message-ID": message_id_for(notification)}
+    if settings.EMAIL_IDEMPOTENCY_HEADER:
+        # anymail passes extra headers to the provider's API (Brevo: `headers.idempotencyKey`).
+        headers[settings.EMAIL_IDEMPOTENCY_HEADER] = idempotency_key_for(notification)
+    return headers
+
+
 def notification_message(
     notification: Notification, *, now: dt.datetime | None = None
 ) -> EmailMultiAlternatives:
@@ -158,7 +180,7 @@ def notification_message(
         from_email=from_email,
         to=[notification.recipient],
         reply_to=reply_to,
-        headers={"Message-ID": message_id_for(notification)},
+        headers=_headers(notification),
     )
     message.attach_alternative(html, "text/html")
     method = ICS_METHODS.get(notification.kind)

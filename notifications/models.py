@@ -80,6 +80,11 @@ class Notification(models.Model):
         _("status"), max_length=10, choices=NotificationStatus, default=NotificationStatus.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # How many times staff sent it again: each time the provider's idempotency key changes.
+    # A database default too: the sweeps' hand-written INSERTs do not name it.
+    resends = models.PositiveSmallIntegerField(
+        _("times sent again by staff"), default=0, db_default=0
+    )
     provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     delivery_event = models.CharField(max_length=20, choices=DeliveryEvent, blank=True, default="")

@@ -3,14 +3,22 @@
 acks_late with reject_on_worker_lost: a message is acknowledged only when its task has
 finished, so a worker that dies mid-send leaves it to be delivered again (and the outbox
 sweep re-sends the row in any case). No countdown is longer than 60 s: the Redis transport
-would deliver a message twice once its visibility timeout passed.
+would deliver a message twice once its visibility timeout passed. A database connection that
+drops (a PostgreSQL restart) is retried at once, statement by statement, in the services.
 """
 
+import logging
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from bookings.sql import retry_on_disconnect
 
 from .queue import MAX_COUNTDOWN, enqueue_send
-from .services.delivery import Outcome, notification_send
+from .services.delivery import Outcome, SendResult, notification_send
 from .services.sweep import notification_sweep, reminder_sweep
+
+logger = logging.getLogger(__name__)
 
 SEND_OPTIONS = {
     "acks_late": True,
@@ -22,9 +30,22 @@ SEND_OPTIONS = {
 }
 
 
+# When the database stays away longer than the service's own retries (about 16 s), the task
+# comes back through the broker after this long; the sweep is the net under that.
+DATABASE_AWAY_COUNTDOWN = 10.0
+
+
+def _send(notification_id: int) -> SendResult:
+    try:
+        return notification_send(notification_id=notification_id)
+    except (OperationalError, InterfaceError):
+        logger.warning("database unreachable for notification id=%s", notification_id)
+        return SendResult(Outcome.RETRY, retry_in=DATABASE_AWAY_COUNTDOWN)
+
+
 @shared_task(name="notifications.send", bind=True, max_retries=None, **SEND_OPTIONS)
 def send_notification(self, notification_id: int) -> str:
-    result = notification_send(notification_id=notification_id)
+    result = _send(notification_id)
     if result.outcome == Outcome.RETRY and result.retry_in <= MAX_COUNTDOWN:
         if self.request.called_directly:
             # Run inside another task (a `chunks` starmap): a Retry raised here would abandon
@@ -41,7 +62,7 @@ def send_notification_batch(notification_ids: list[int]) -> int:
     """Many sends in one message (a sweep's worth); a temporary failure gets its own retry."""
     sent = 0
     for notification_id in notification_ids:
-        result = notification_send(notification_id=notification_id)
+        result = _send(notification_id)
         sent += result.outcome == Outcome.SENT
         if result.outcome == Outcome.RETRY and result.retry_in <= MAX_COUNTDOWN:
             enqueue_send(notification_id, countdown=result.retry_in)
@@ -50,9 +71,9 @@ def send_notification_batch(notification_ids: list[int]) -> int:
 
 @shared_task(name="notifications.sweep", ignore_result=True)
 def notification_sweep_task() -> int:
-    return notification_sweep()
+    return retry_on_disconnect(notification_sweep, label="the outbox sweep")
 
 
 @shared_task(name="notifications.reminder_sweep", ignore_result=True)
 def reminder_sweep_task() -> int:
-    return reminder_sweep()
+    return retry_on_disconnect(reminder_sweep, label="the reminder sweep")

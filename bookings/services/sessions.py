@@ -22,7 +22,7 @@ from ..errors import (
     SessionTooEarly,
 )
 from ..models import NO_SHOW_AFTER, Reservation, ReservationStatus
-from ..sql import id_in
+from ..sql import db_now, id_in
 from .reservations import reservation_locked
 
 # Rows claimed per transaction: large enough that a backlog of 10,000 is swept in about a
@@ -197,9 +197,15 @@ def _noshow_claim(*, ids: list[int], now: dt.datetime) -> list[tuple[int, int]]:
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
-def _noshow_claim_batch(*, ids: list[int], now: dt.datetime) -> int:
-    """Claim, notify, audit and apply the refusal policy for one batch, in one transaction."""
+def _noshow_claim_batch(*, ids: list[int], now: dt.datetime | None) -> int:
+    """Claim, notify, audit and apply the refusal policy for one batch, in one transaction.
+
+    Without `now` (a test's), the database's clock read as the transaction begins decides and
+    is what `no_show_at` records: the 10 minutes are measured on the clock `starts_at` is
+    compared with in the database, never on this host's.
+    """
     with transaction.atomic():
+        now = now or db_now()
         claimed = _noshow_claim(ids=ids, now=now)
         if not claimed:
             return 0
@@ -218,11 +224,14 @@ def _noshow_claim_batch(*, ids: list[int], now: dt.datetime) -> int:
 
 
 def noshow_sweep(*, now: dt.datetime | None = None) -> int:
-    """Turn every due reservation into a no-show; safe with two sweepers. Returns how many."""
-    now = now or timezone.now()
+    """Turn every due reservation into a no-show; safe with two sweepers. Returns how many.
+
+    Art 6(5)'s 10 minutes are counted on the database's clock, never on the clock of the host
+    the sweep runs on (one running ahead would mark people no-show early). `now` is for tests.
+    """
     total = 0
     while True:
-        ids = noshow_due_ids(now=now, limit=SWEEP_BATCH)
+        ids = noshow_due_ids(now=now or db_now(), limit=SWEEP_BATCH)
         if not ids:
             return total
         claimed = _noshow_claim_batch(ids=ids, now=now)

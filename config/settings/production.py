@@ -42,6 +42,9 @@ if EMAIL_PROVIDER not in _PROVIDERS:
         f"EMAIL_PROVIDER={EMAIL_PROVIDER!r} is not one of: {', '.join(sorted(_PROVIDERS))}."
     )
 MAILERS = {"default": {"BACKEND": _PROVIDERS[EMAIL_PROVIDER]}}
+# Of these providers only Brevo de-duplicates a send by a key (its `headers.idempotencyKey`,
+# kept 30 minutes); docs/notifications.md says what each of the others offers instead.
+EMAIL_IDEMPOTENCY_HEADER = {"brevo": "idempotencyKey"}.get(EMAIL_PROVIDER, "")
 # Each provider's credentials are required when it is chosen (Amazon SES has none of its own:
 # boto3 reads the usual AWS variables or the instance role).
 _PROVIDER_SECRETS = {

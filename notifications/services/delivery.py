@@ -21,10 +21,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from bookings.models import ReservationStatus
+from bookings.sql import db_time, retry_on_disconnect
 from jobseekers.models import EmailProblem, Jobseeker
 
 from ..emails import message_id_for, notification_message
@@ -36,6 +36,10 @@ logger = logging.getLogger(__name__)
 # and the sweep, not a broker countdown, brings the row back.
 MAX_RETRY_DELAY = 30 * 60
 MAX_ERROR = 1000
+# After the provider accepted an email, its `sent` mark waits up to about a minute for the
+# database (a restart, a fail-over) before the row is left to the lease: 45 s in all, which
+# with a 30 s provider call stays inside the task's soft time limit (120 s).
+MARK_SENT_DELAYS = (0.1, 0.3, 0.6, 1.0, 2.0, 3.0, 5.0, 8.0, 10.0, 15.0)
 
 
 class Outcome(enum.StrEnum):
@@ -62,14 +66,19 @@ def retry_delay(attempts: int) -> float:
     return min(MAX_RETRY_DELAY, base) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter only
 
 
-def notification_claim(*, notification_id: int, now: dt.datetime) -> bool:
-    """Move a queued row to sending and count the attempt; True only for the one who did it."""
+def notification_claim(*, notification_id: int, now: dt.datetime | None = None) -> bool:
+    """Move a queued row to sending and count the attempt; True only for the one who did it.
+
+    The lease starts on the database's clock (`now()` in the UPDATE): the sweep that judges it
+    stale may run on another host, whose clock need not agree with this one's.
+    """
+    at = db_time(now)
     return (
         Notification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED).update(
             status=NotificationStatus.SENDING,
-            sending_started_at=now,
+            sending_started_at=at,
             attempts=F("attempts") + 1,
-            updated_at=now,
+            updated_at=at,
         )
         == 1
     )
@@ -125,6 +134,24 @@ def _is_recipient_refusal(exc: Exception) -> bool:
     )
 
 
+def is_duplicate_refusal(exc: Exception, notification: Notification) -> bool:
+    """The provider refused this attempt because an earlier one with the same idempotency key
+    was accepted (Brevo answers 400 `duplicate_parameter` within the key's 30 minutes).
+
+    Only a retry can be a duplicate (attempt 2 or later of the same key); the first attempt
+    refused so is a real error and is treated as one.
+    """
+    if not settings.EMAIL_IDEMPOTENCY_HEADER or notification.attempts < 2:
+        return False
+    if not isinstance(exc, AnymailAPIError) or exc.status_code != 400:
+        return False
+    try:
+        body = exc.response.json()
+    except (AttributeError, ValueError):
+        return False
+    return isinstance(body, dict) and body.get("code") == "duplicate_parameter"
+
+
 def _describe(exc: Exception) -> str:
     try:
         text = str(exc)
@@ -142,11 +169,15 @@ def _still_holding(notification: Notification) -> Q:
     )
 
 
-def _finish(notification: Notification, status: str, reason: str, now: dt.datetime) -> None:
-    fields = {"status": status, "last_error": reason[:MAX_ERROR], "updated_at": now}
+def _finish(notification: Notification, status: str, reason: str, now: dt.datetime | None) -> None:
+    at = db_time(now)
+    fields = {"status": status, "last_error": reason[:MAX_ERROR], "updated_at": at}
     if status == NotificationStatus.FAILED:
-        fields["failed_at"] = now
-    Notification.objects.filter(_still_holding(notification)).update(**fields)
+        fields["failed_at"] = at
+    retry_on_disconnect(
+        lambda: Notification.objects.filter(_still_holding(notification)).update(**fields),
+        label="finishing a notification",
+    )
 
 
 def _reason_not_to_send(notification: Notification, now: dt.datetime) -> tuple[str, str] | None:
@@ -194,29 +225,66 @@ def _reason_not_to_send_link(
     return None
 
 
-def _flag_recipient(notification: Notification, now: dt.datetime) -> None:
+def _flag_recipient(notification: Notification, now: dt.datetime | None) -> None:
     if notification.jobseeker_id is None:
         return
-    Jobseeker.objects.filter(
-        pk=notification.jobseeker_id, email=notification.recipient, email_problem=""
-    ).update(email_problem=EmailProblem.BOUNCED, email_problem_at=now)
+    retry_on_disconnect(
+        lambda: Jobseeker.objects.filter(
+            pk=notification.jobseeker_id, email=notification.recipient, email_problem=""
+        ).update(email_problem=EmailProblem.BOUNCED, email_problem_at=db_time(now)),
+        label="flagging a refused address",
+    )
 
 
-def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> SendResult:
-    """Send one notification if it is still due; safe to call twice, and concurrently."""
-    now = now or timezone.now()
-    if not notification_claim(notification_id=notification_id, now=now):
-        return SendResult(Outcome.NOT_CLAIMED)
-    notification = Notification.objects.select_related(
+def _load(notification_id: int) -> Notification:
+    return Notification.objects.select_related(
         "reservation__office",
         "reservation__slot__counselor",
         "reservation__jobseeker",
         "jobseeker__office",
         "sign_in_token",
     ).get(pk=notification_id)
+
+
+def _mark_sent(notification_id: int, message_id: str, now: dt.datetime | None) -> int:
+    # Marked sent even if the sweep re-queued the row meanwhile (a send slower than the lease):
+    # the re-queued task then finds it sent and does nothing.
+    at = db_time(now)
+    return (
+        Notification.objects.filter(pk=notification_id)
+        .exclude(status=NotificationStatus.SENT)
+        .update(
+            status=NotificationStatus.SENT,
+            sent_at=at,
+            provider_message_id=message_id[:200],
+            last_error="",
+            next_attempt_at=None,
+            updated_at=at,
+        )
+    )
+
+
+def notification_send(*, notification_id: int, now: dt.datetime | None = None) -> SendResult:
+    """Send one notification if it is still due; safe to call twice, and concurrently.
+
+    Every statement is retried when the database connection drops (a PostgreSQL restart):
+    the claim, so that the send is not left to the sweep; and above all the `sent` mark after
+    the provider accepted, whose loss would send the email again after the lease. `now` is for
+    tests; by default the database's clock decides (the claim's time is then read back).
+    """
+    claimed = retry_on_disconnect(
+        lambda: notification_claim(notification_id=notification_id, now=now),
+        label="claiming a notification",
+    )
+    if not claimed:
+        return SendResult(Outcome.NOT_CLAIMED)
+    notification = retry_on_disconnect(
+        lambda: _load(notification_id), label="loading a notification"
+    )
+    moment = now or notification.sending_started_at
     kind = notification.kind
 
-    refusal = _reason_not_to_send(notification, now)
+    refusal = _reason_not_to_send(notification, moment)
     if refusal is not None:
         status, reason = refusal
         _finish(notification, status, reason, now)
@@ -226,7 +294,7 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
         )
 
     try:
-        message = notification_message(notification, now=now)
+        message = notification_message(notification, now=moment)
     except Exception as exc:  # a template or data bug: retrying will not fix it
         logger.exception("notification render failed id=%s kind=%s", notification_id, kind)
         _finish(notification, NotificationStatus.FAILED, f"render: {_describe(exc)}", now)
@@ -235,26 +303,22 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     try:
         message.send()
     except Exception as exc:
-        return _after_error(notification, exc)
+        if not is_duplicate_refusal(exc, notification):
+            return _after_error(notification, exc, now)
+        # The provider refused the idempotency key it accepted on an earlier attempt whose
+        # answer was lost: that attempt's email went out, and this one is not sent again.
+        logger.warning("notification accepted earlier id=%s kind=%s", notification_id, kind)
 
     status = getattr(message, "anymail_status", None)
     message_id = getattr(status, "message_id", None)
     if message_id is None or isinstance(message_id, set):
         message_id = message_id_for(notification)
-    sent_at = timezone.now()
-    # Marked sent even if the sweep re-queued the row meanwhile (a send slower than the lease):
-    # the re-queued task then finds it sent and does nothing.
-    updated = (
-        Notification.objects.filter(pk=notification_id)
-        .exclude(status=NotificationStatus.SENT)
-        .update(
-            status=NotificationStatus.SENT,
-            sent_at=sent_at,
-            provider_message_id=str(message_id)[:200],
-            last_error="",
-            next_attempt_at=None,
-            updated_at=sent_at,
-        )
+    # The provider has the email: losing this mark would send it again after the lease, so it
+    # waits out a database restart longer than the other statements do.
+    updated = retry_on_disconnect(
+        lambda: _mark_sent(notification_id, str(message_id), now),
+        delays=MARK_SENT_DELAYS,
+        label="marking a notification sent",
     )
     if not updated:
         logger.warning("notification sent twice id=%s kind=%s", notification_id, kind)
@@ -264,8 +328,7 @@ def notification_send(*, notification_id: int, now: dt.datetime | None = None) -
     return SendResult(Outcome.SENT)
 
 
-def _after_error(notification: Notification, exc: Exception) -> SendResult:
-    now = timezone.now()
+def _after_error(notification: Notification, exc: Exception, now: dt.datetime | None) -> SendResult:
     kind = notification.kind
     if not _is_temporary(exc):
         _finish(notification, NotificationStatus.FAILED, _describe(exc), now)
@@ -284,11 +347,16 @@ def _after_error(notification: Notification, exc: Exception) -> SendResult:
         logger.error("notification gave up id=%s kind=%s", notification.pk, kind)
         return SendResult(Outcome.FAILED)
     delay = retry_delay(notification.attempts)
-    Notification.objects.filter(_still_holding(notification)).update(
-        status=NotificationStatus.QUEUED,
-        last_error=_describe(exc),
-        next_attempt_at=now + dt.timedelta(seconds=delay),
-        updated_at=now,
+    # Due again on the database's clock: the sweep that honours it may run on another host.
+    at = db_time(now)
+    retry_on_disconnect(
+        lambda: Notification.objects.filter(_still_holding(notification)).update(
+            status=NotificationStatus.QUEUED,
+            last_error=_describe(exc),
+            next_attempt_at=at + dt.timedelta(seconds=delay),
+            updated_at=at,
+        ),
+        label="re-queueing a notification",
     )
     logger.warning(
         "notification temporary failure id=%s kind=%s attempt=%s error=%s retry_in=%.1fs",

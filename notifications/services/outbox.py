@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from bookings.models import Reservation
@@ -166,6 +167,7 @@ def notification_resend(*, notification: Notification, now: dt.datetime | None =
             status=NotificationStatus.QUEUED,
             recipient=recipient,
             attempts=0,
+            resends=F("resends") + 1,
             next_attempt_at=None,
             sent_at=None,
             failed_at=None,

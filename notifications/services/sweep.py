@@ -2,9 +2,11 @@
 
 The queue is only the fast path. Every minute the outbox sweep takes the rows still queued a
 grace after they were due, and the rows left in "sending" past the lease (their worker died),
-and puts them on the queue again. Each row is taken by one sweep only (SELECT … FOR UPDATE
-SKIP LOCKED, then its due time moves on), and the send task's own claim makes a second copy of
-a message harmless: two sweeps at once send nothing twice.
+and puts them on the queue again. Both ages are measured on the database's clock, the one the
+claims are written with, whatever the clock of the host the sweep runs on. Each row is taken by
+one sweep only (SELECT … FOR UPDATE SKIP LOCKED, then its due time moves on), and the send
+task's own claim makes a second copy of a message harmless: two sweeps at once send nothing
+twice.
 """
 
 import datetime as dt
@@ -13,11 +15,11 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from bookings.calendar import TOKYO, tokyo_date
 from bookings.models import Reservation, ReservationStatus
+from bookings.sql import db_now, db_time
 
 from ..models import Notification, NotificationStatus
 from ..queue import enqueue_on_commit
@@ -34,31 +36,33 @@ def _grace() -> dt.timedelta:
     return dt.timedelta(seconds=settings.NOTIFICATION_SEND_GRACE)
 
 
-def _requeue_stale_sending(now: dt.datetime) -> list[int]:
+def _requeue_stale_sending(now: dt.datetime | None) -> list[int]:
+    at = db_time(now)
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=NotificationStatus.SENDING, sending_started_at__lt=now - sending_lease())
+            .filter(status=NotificationStatus.SENDING, sending_started_at__lt=at - sending_lease())
             .order_by("sending_started_at")
             .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
         if ids:
             Notification.objects.filter(pk__in=ids, status=NotificationStatus.SENDING).update(
                 status=NotificationStatus.QUEUED,
-                next_attempt_at=now,
+                next_attempt_at=at,
                 last_error=LEASE_EXPIRED,
-                updated_at=now,
+                updated_at=at,
             )
             enqueue_on_commit(ids)
     return ids
 
 
-def _requeue_overdue(now: dt.datetime) -> list[int]:
+def _requeue_overdue(now: dt.datetime | None) -> list[int]:
+    at = db_time(now)
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)
             .annotate(due_at=Coalesce("next_attempt_at", "queued_at"))
-            .filter(status=NotificationStatus.QUEUED, due_at__lte=now - _grace())
+            .filter(status=NotificationStatus.QUEUED, due_at__lte=at - _grace())
             .order_by("due_at")
             .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
@@ -66,15 +70,19 @@ def _requeue_overdue(now: dt.datetime) -> list[int]:
             # The next sweep leaves them alone for another grace: the task now on the queue has
             # that long to claim them.
             Notification.objects.filter(pk__in=ids, status=NotificationStatus.QUEUED).update(
-                next_attempt_at=now, updated_at=now
+                next_attempt_at=at, updated_at=at
             )
             enqueue_on_commit(ids)
     return ids
 
 
 def notification_sweep(*, now: dt.datetime | None = None) -> int:
-    """Re-enqueue what the queue lost or a dead worker left behind; returns how many."""
-    now = now or timezone.now()
+    """Re-enqueue what the queue lost or a dead worker left behind; returns how many.
+
+    Stale and overdue are judged on the database's clock (`now()` in the statements), the
+    clock the claims were written with: a sweep on a host whose clock runs ahead must not take
+    a live send for a dead one. `now` is for tests.
+    """
     stale = _requeue_stale_sending(now)
     overdue = _requeue_overdue(now)
     if stale or overdue:
@@ -93,9 +101,10 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> int:
 
     Only reservations booked before their reminder time get one (a booking made after it has
     just received its invitation), and only until the start. One per reservation even when two
-    sweeps run: the idempotency key `reminder:<pk>` is unique in the table.
+    sweeps run: the idempotency key `reminder:<pk>` is unique in the table. "Has come" is read
+    on the database's clock, once per sweep (`now` is for tests).
     """
-    now = now or timezone.now()
+    now = now or db_now()
     # Reminder hours run 0–23 on the day before: nothing starting after the end of tomorrow is due.
     horizon = dt.datetime.combine(tokyo_date(now) + dt.timedelta(days=2), dt.time(0), tzinfo=TOKYO)
     candidates = Reservation.objects.filter(

@@ -98,3 +98,25 @@ def test_amazon_ses_loads_with_its_region_and_no_secret_of_its_own(region, expec
         "sesv2",
         expected,
     ]
+
+
+@pytest.mark.parametrize(
+    ("provider", "secrets", "header"),
+    [
+        ("brevo", {"BREVO_API_KEY": "k"}, "idempotencyKey"),
+        ("postmark", {"POSTMARK_SERVER_TOKEN": "t"}, ""),
+        ("sendgrid", {"SENDGRID_API_KEY": "k"}, ""),
+        ("mailgun", {"MAILGUN_API_KEY": "k", "MAILGUN_SENDER_DOMAIN": "mg.example.jp"}, ""),
+        ("amazon_ses", {}, ""),
+        ("smtp", {"EMAIL_HOST": "smtp.example.jp"}, ""),
+    ],
+)
+def test_only_brevo_is_given_an_idempotency_key(provider, secrets, header):
+    """docs/notifications.md: of the providers offered, only Brevo de-duplicates by a key."""
+    env = {k: v for k, v in COMPLETE.items() if k != "POSTMARK_SERVER_TOKEN"}
+    result = _load(
+        {**env, "EMAIL_PROVIDER": provider, **secrets},
+        "from django.conf import settings; print(repr(settings.EMAIL_IDEMPOTENCY_HEADER))",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr(header)

@@ -1,8 +1,12 @@
-"""Fixtures of the notification tests: anymail's test backend, with a hand-over log."""
+"""Fixtures of the notification tests: anymail's test backend with a hand-over log, and real
+Celery worker processes on the checkout's Redis database."""
+
+import fcntl
 
 import pytest
 
 from tests.notifications.mail_backend import mail_log_lines
+from tests.notifications.worker import Worker, point_app_at_redis, redis_client, restore_app
 
 ANYMAIL_TEST_BACKEND = "tests.notifications.mail_backend.EmailBackend"
 
@@ -14,3 +18,43 @@ def mail_log(tmp_path, monkeypatch, settings):
     monkeypatch.setenv("HW_MAIL_LOG", str(path))
     settings.MAILERS = {"default": {"BACKEND": ANYMAIL_TEST_BACKEND}}
     return lambda: mail_log_lines(path)
+
+
+@pytest.fixture
+def broker(settings):
+    # One test at a time per checkout: its Redis database is flushed, and pytest-xdist would
+    # otherwise run two of these side by side on it.
+    settings.VAR_DIR.mkdir(exist_ok=True)
+    with open(settings.VAR_DIR / "redis-worker-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = redis_client()
+        client.flushdb()
+        saved = point_app_at_redis()
+        try:
+            yield client
+        finally:
+            restore_app(saved)
+            client.flushdb()
+
+
+@pytest.fixture
+def mail_path(tmp_path, monkeypatch):
+    path = tmp_path / "mail.jsonl"
+    monkeypatch.setenv("HW_MAIL_LOG", str(path))
+    return path
+
+
+@pytest.fixture
+def workers(broker, mail_path, tmp_path, settings):
+    settings.NOTIFICATION_SEND_GRACE = 1
+    settings.NOTIFICATION_SENDING_LEASE = 3
+    started: list[Worker] = []
+
+    def make(**kwargs) -> Worker:
+        worker = Worker(mail_log=mail_path, log_dir=tmp_path, **kwargs)
+        started.append(worker)
+        return worker
+
+    yield make
+    for worker in started:
+        worker.stop()

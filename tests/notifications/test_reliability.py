@@ -7,7 +7,6 @@ base 0.2 s); the behaviour is the production one.
 """
 
 import datetime as dt
-import fcntl
 import threading
 from collections import Counter
 
@@ -23,54 +22,10 @@ from notifications.services.sweep import notification_sweep
 from tests.factories import JobseekerFactory, OfficeFactory, ReservationFactory, SlotFactory
 from tests.notifications.mail_backend import mail_log_lines
 from tests.notifications.worker import (
-    Worker,
-    point_app_at_redis,
-    redis_client,
-    restore_app,
     wait_for,
 )
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def broker(settings):
-    # One test at a time per checkout: its Redis database is flushed, and pytest-xdist would
-    # otherwise run two of these side by side on it.
-    settings.VAR_DIR.mkdir(exist_ok=True)
-    with open(settings.VAR_DIR / "redis-worker-tests.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        client = redis_client()
-        client.flushdb()
-        saved = point_app_at_redis()
-        try:
-            yield client
-        finally:
-            restore_app(saved)
-            client.flushdb()
-
-
-@pytest.fixture
-def mail_path(tmp_path, monkeypatch):
-    path = tmp_path / "mail.jsonl"
-    monkeypatch.setenv("HW_MAIL_LOG", str(path))
-    return path
-
-
-@pytest.fixture
-def workers(broker, mail_path, tmp_path, settings):
-    settings.NOTIFICATION_SEND_GRACE = 1
-    settings.NOTIFICATION_SENDING_LEASE = 3
-    started: list[Worker] = []
-
-    def make(**kwargs) -> Worker:
-        worker = Worker(mail_log=mail_path, log_dir=tmp_path, **kwargs)
-        started.append(worker)
-        return worker
-
-    yield make
-    for worker in started:
-        worker.stop()
 
 
 def _sent(mail_path, to=None) -> list[dict]:
