@@ -8,9 +8,12 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Reservations and schedules")
 
     def ready(self) -> None:
+        from . import pg_dates
         from .availability import office_data_changed
         from .contacts import office_contacts_changed
         from .roles import _after_migrate
+
+        pg_dates.install()
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="bookings.staff_groups")
         for model in ("Office", "Slot", "Reservation"):
