@@ -56,6 +56,9 @@ MIDDLEWARE = [
     "bookings.contacts.OfficeContactsMiddleware",
     # Art 7 usage records of the public pages; also forgets the personal data of the last request.
     "jobseekers.middleware.UsageRecordMiddleware",
+    # 400 for a control character (NUL…) in any path or query parameter, before any view (the
+    # refused request is still a usage record, Art 7).
+    "security.middleware.ControlCharactersMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
