@@ -209,6 +209,9 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=15)
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@hellowork.example.jp")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The provider that sends the email (production.py chooses its backend); only its tracking
+# webhook is mounted. None here: `make run` writes email to files.
+EMAIL_PROVIDER = ""
 # The email header through which the provider takes an idempotency key (docs/notifications.md);
 # empty for a provider that has none. Production sets it from EMAIL_PROVIDER.
 EMAIL_IDEMPOTENCY_HEADER = ""
