@@ -21,7 +21,6 @@ from django.http import Http404, HttpRequest
 
 from jobseekers.models import Jobseeker
 
-from .admin_dates import SensibleDatesAdmin
 from .models import Bureau, Counselor, Office, Reservation, Slot, StaffProfile
 from .selectors import offices_for_staff
 
@@ -62,9 +61,8 @@ def scoped_choices(model: type[Model], user) -> QuerySet | None:
     return None
 
 
-class OfficeScopedAdmin(SensibleDatesAdmin, admin.ModelAdmin):
-    """Base of every ModelAdmin: limits rows, choices and look-ups to the user's offices (and,
-    through `SensibleDatesAdmin`, keeps every date typed in its forms to a sensible range)."""
+class OfficeScopedAdmin(admin.ModelAdmin):
+    """Base of every ModelAdmin: limits rows, choices and look-ups to the user's offices."""
 
     # The lookup from the model to its Office; "" when the model is Office; None when the
     # subclass's own get_queryset scopes the rows (a rule richer than one lookup).
@@ -125,7 +123,7 @@ class OfficeScopedAdmin(SensibleDatesAdmin, admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class OfficeScopedInline(SensibleDatesAdmin, admin.TabularInline):
+class OfficeScopedInline(admin.TabularInline):
     """Inline whose foreign-key choices are limited like its parent's."""
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):

@@ -14,7 +14,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.admin_dates import SensibleDatesAdmin
 from bookings.admin_scope import OfficeScopedAdmin, scoped_or_404
 from bookings.models import Bureau
 from bookings.selectors import offices_for_staff
@@ -170,7 +169,7 @@ def terms_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("admin:consent_termsversion_changelist")
 
 
-class ConsentInline(SensibleDatesAdmin, admin.TabularInline):
+class ConsentInline(admin.TabularInline):
     """A jobseeker's consent history on their page (staff of their office, Art 2(3), 9)."""
 
     model = Consent

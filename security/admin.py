@@ -11,10 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
-
-from bookings.admin_dates import SensibleDatesAdmin
 
 from .models import SessionCutoff
 from .services import NotStaff, totp_device_issue, user_sessions_end
@@ -22,7 +19,7 @@ from .services import NotStaff, totp_device_issue, user_sessions_end
 User = get_user_model()
 
 
-class StaffUserAdmin(SensibleDatesAdmin, UserAdmin):
+class StaffUserAdmin(UserAdmin):
     """Django's user admin, plus what an administrator needs after an incident."""
 
     list_display = [
@@ -128,17 +125,8 @@ if admin.site.is_registered(User):
 admin.site.register(User, StaffUserAdmin)
 
 
-class StaffTOTPDeviceAdmin(SensibleDatesAdmin, TOTPDeviceAdmin):
-    """django-otp's device admin; its timestamps, if typed, keep to the typed-date range."""
-
-
-if admin.site.is_registered(TOTPDevice):
-    admin.site.unregister(TOTPDevice)
-admin.site.register(TOTPDevice, StaffTOTPDeviceAdmin)
-
-
 @admin.register(SessionCutoff)
-class SessionCutoffAdmin(SensibleDatesAdmin, admin.ModelAdmin):
+class SessionCutoffAdmin(admin.ModelAdmin):
     list_display = ["user", "not_before", "ended_by"]
     list_select_related = ["user", "ended_by"]
     search_fields = ["user__username"]

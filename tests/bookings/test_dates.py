@@ -210,6 +210,13 @@ def _admin_forms():
 def test_every_admin_form_with_a_date_keeps_it_in_range(now):
     from django import forms
 
+    from bookings.admin_dates import SensibleDatesAdmin
+
+    # Every ModelAdmin of the site, the project's and the libraries' (auth, django-otp,
+    # django-axes), and every inline, through bookings.admin_dates.sensible_dates_everywhere.
+    for model, model_admin in admin.site._registry.items():
+        assert isinstance(model_admin, SensibleDatesAdmin), model
+        assert all(issubclass(i, SensibleDatesAdmin) for i in model_admin.inlines), model
     dated = []
     for name, form_class in _admin_forms():
         fields = form_class.base_fields.values()
@@ -220,7 +227,12 @@ def test_every_admin_form_with_a_date_keeps_it_in_range(now):
             dated.append(name)
             assert issubclass(form_class, SensibleDatesForm), name
     # The forms that matter are among them (the check above is not empty).
-    assert {"bookings.officeclosedday", "bookings.slot", "consent.termsversion"} <= set(dated)
+    assert {
+        "bookings.officeclosedday",
+        "bookings.slot",
+        "consent.termsversion",
+        "otp_totp.totpdevice",
+    } <= set(dated)
 
 
 def test_admin_forms_refuse_a_new_date_out_of_range_and_keep_an_old_one(client, now):
@@ -283,6 +295,11 @@ def test_a_date_hierarchy_out_of_range_is_the_admin_s_error_page(client, now):
         response = client.get(url, query)
         assert response.status_code == 302 and response["Location"].endswith("?e=1"), query
     assert client.get(url, {"starts_at__year": "2026", "starts_at__month": "12"}).status_code == 200
+    # A library's admin too (django-axes' access log has a date hierarchy).
+    response = client.get(
+        reverse("admin:axes_accesslog_changelist"), {"attempt_time__year": "99999999999999999999"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
 
 
 def test_the_day_page_of_a_date_out_of_range_is_404(now):
