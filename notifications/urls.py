@@ -63,9 +63,7 @@ def tracking_urlpatterns(provider: str) -> list[URLPattern]:
     view_class = TRACKING_VIEWS.get(provider)
     if view_class is None:
         return []
-    return [
-        path(f"{provider}/tracking/", payload_checked(view_class).as_view(), name=provider)
-    ]
+    return [path(f"{provider}/tracking/", payload_checked(view_class).as_view(), name=provider)]
 
 
 urlpatterns = tracking_urlpatterns(settings.EMAIL_PROVIDER)
