@@ -9,6 +9,7 @@ the edge of the calendar (0001-01-01, 9999-12-31, 2026-02-30, huge numbers) is a
 404, as each role sees the site.
 """
 
+import datetime as dt
 import os
 import re
 import warnings
@@ -20,6 +21,7 @@ import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -540,3 +542,117 @@ def test_any_text_in_any_parameter_of_any_url_as_any_role(site, data):
     assert response.status_code < 500, (role, where, value)
     if any(char in CONTROL_CHARACTERS for char in value):
         assert response.status_code == 400, (role, where, value)
+
+
+# --- Dates typed into the staff's forms ------------------------------------------------------
+
+TYPED_DATE = st.one_of(
+    st.sampled_from(CALENDAR_EDGES),
+    st.dates().map(str),
+    st.dates(min_value=dt.date(2016, 1, 1), max_value=dt.date(2032, 12, 31)).map(str),
+    TEXT,
+)
+TYPED_MOMENT = st.one_of(
+    st.sampled_from([f"{edge}T00:00" for edge in CALENDAR_EDGES]),
+    st.datetimes().map(lambda moment: moment.strftime("%Y-%m-%dT%H:%M")),
+    st.datetimes(min_value=dt.datetime(2026, 11, 20), max_value=dt.datetime(2026, 12, 3)).map(
+        lambda moment: moment.strftime("%Y-%m-%dT%H:%M")
+    ),
+    TEXT,
+)
+
+
+def _stored_dates_are_sensible(site: Site) -> None:
+    from bookings.dates import CALL_MAX_AGE, CALL_SLACK, date_is_sensible
+    from bookings.models import OfficeClosedDay, Slot, WeeklyAvailability
+    from consent.models import TermsVersion
+    from jobseekers.models import UsageExport
+
+    for day in OfficeClosedDay.objects.values_list("date", flat=True):
+        assert date_is_sensible(day), day
+    for moment in Slot.objects.values_list("starts_at", flat=True):
+        assert date_is_sensible(moment), moment
+    for day in WeeklyAvailability.objects.values_list("valid_from", flat=True):
+        assert date_is_sensible(day), day
+    for moment in TermsVersion.objects.values_list("effective_from", flat=True):
+        assert date_is_sensible(moment), moment
+    for since, until in UsageExport.objects.values_list("since", "until"):
+        assert date_is_sensible(since) and date_is_sensible(until)
+    for moment in Reservation.objects.values_list("late_notice_at", "cancel_called_at"):
+        for called_at in filter(None, moment):
+            assert NOW - CALL_MAX_AGE <= called_at <= NOW + CALL_SLACK, called_at
+    valid_until = Jobseeker.objects.get(pk=site.world.jobseeker.pk).registration_valid_until
+    assert valid_until == dt.date(2099, 12, 31) or date_is_sensible(valid_until)
+
+
+@FUZZ
+@given(day=TYPED_DATE, moment=TYPED_MOMENT)
+def test_dates_typed_into_the_staff_forms_are_kept_in_range(site, day, moment):
+    """The phone desk, verification, usage export and the admin's add forms of closed days,
+    slots, weekly patterns and terms versions: never a 500, nothing stored out of range."""
+    office = site.world.office
+    staff = site.client("Office staff")
+    superuser = site.client("superuser")
+    pk = site.reservation.pk
+    with time_machine.travel(NOW, tick=False):
+        posts = [
+            (staff, reverse("admin:bookings_reservation_phone", args=[pk]), {"action": "late"}),
+            (
+                staff,
+                reverse("admin:bookings_reservation_phone", args=[pk]),
+                {"action": "cancel", "confirm": "yes", "reason": "体調不良"},
+            ),
+        ]
+        for client, url, data in posts:
+            data = {**data, "caller": "本人", "called_at": moment}
+            assert client.post(url, data).status_code < 500, (url, data)
+        forms = [
+            (
+                staff,
+                reverse("admin:jobseekers_jobseeker_verify", args=[site.world.jobseeker.pk]),
+                {"valid_until": day},
+            ),
+            (
+                site.client("Bureau administrator"),
+                reverse("admin:jobseekers_usagerecord_export"),
+                {"since": day, "until": day, "reason": "裁判所からの照会に基づく"},
+            ),
+            (
+                superuser,
+                reverse("admin:bookings_officeclosedday_add"),
+                {"office": office.pk, "date": day, "reason": "研修"},
+            ),
+            (
+                superuser,
+                reverse("admin:bookings_slot_add"),
+                {"counselor": site.world.counselor.pk, "starts_at_0": day, "starts_at_1": "10:00"},
+            ),
+            (
+                superuser,
+                reverse("admin:bookings_weeklyavailability_add"),
+                {
+                    "counselor": site.world.counselor.pk,
+                    "weekday": 2,
+                    "start_time": "13:00",
+                    "end_time": "15:00",
+                    "valid_from": day,
+                    "valid_until": "",
+                },
+            ),
+            (
+                superuser,
+                reverse("admin:consent_termsversion_add"),
+                {
+                    "bureau": office.bureau.pk,
+                    "label": "v9",
+                    "effective_from_0": day,
+                    "effective_from_1": "00:00",
+                    "summary": "改定",
+                    "body": "本文",
+                },
+            ),
+        ]
+        for client, url, data in forms:
+            response = client.post(url, data)
+            assert response.status_code < 500, (url, data, response.status_code)
+        _stored_dates_are_sensible(site)
