@@ -93,7 +93,10 @@ def test_the_form_field_says_the_range_in_japanese(now):
             with pytest.raises(ValidationError) as raised:
                 field.clean(raw)
             message = " ".join(raised.value.messages)
-            assert "2016年12月1日（木）" in message and "2031年12月1日（月）" in message
+            assert (
+                message
+                == "2016年12月1日（木）から2031年12月1日（月）までの日付を入力してください。"
+            )
     assert field.clean("2026-12-01") == dt.date(2026, 12, 1)
 
 
@@ -168,6 +171,10 @@ def test_the_phone_desk_refuses_a_call_typed_as_year_1(client, now):
             assert response.status_code == 400, (called_at, action)
             form = response.context["late_form" if action == "late" else "cancel_form"]
             assert form.errors["called_at"]
+            assert any(
+                text in response.content.decode()
+                for text in ("過去7日以内", "未来の時刻は指定できません")
+            )
     reservation.refresh_from_db()
     assert reservation.late_notice_at is None and reservation.cancel_called_at is None
 
