@@ -10,13 +10,14 @@ tries it again, and an operator sees it in the log.
 The database or the worker going away is no row's fault: those errors still stop the job.
 """
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Model, QuerySet
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,13 @@ def row_skipped(job: str, pk: Any, exc: BaseException) -> None:
     )
 
 
+def _isolated():
+    """A savepoint when the caller holds a transaction, so that one row's database error does
+    not spoil it; none in a Celery task's autocommit, where each row's own service commits its
+    work and no transaction stays open across an email provider's call."""
+    return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+
+
 def each_id(
     ids: Iterable[Any],
     process: Callable[[Any], Any],
@@ -48,14 +56,14 @@ def each_id(
     job: str,
     skipped: list | set | None = None,
 ) -> list[Any]:
-    """`process(pk)` for each id, each in its own savepoint; the results of those that ran.
+    """`process(pk)` for each id, on its own; the results of those that ran.
 
     The ids of the rows skipped are added to `skipped` when it is given.
     """
     results = []
     for pk in ids:
         try:
-            with transaction.atomic():
+            with _isolated():
                 results.append(process(pk))
         except STOPS_THE_JOB:
             raise
@@ -71,7 +79,7 @@ def each_id(
 def each_row(
     queryset: QuerySet, process: Callable[[Model], Any], *, job: str, chunk: int = CHUNK
 ) -> list[Any]:
-    """`process(obj)` for each row of `queryset`, each in its own savepoint.
+    """`process(obj)` for each row of `queryset`, each on its own.
 
     The ids are read first; then the rows, a chunk at a time, with the queryset's own
     select_related. A chunk that cannot be read is read again row by row, so that only the
@@ -82,7 +90,7 @@ def each_row(
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         try:
-            with transaction.atomic():
+            with _isolated():
                 rows = list(queryset.filter(pk__in=part))
         except STOPS_THE_JOB:
             raise

@@ -119,7 +119,8 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> int:
         due = reminder_time(reservation)
         if now < due or reservation.created_at >= due:
             return False
-        _notification, created = reminder_queue(reservation=reservation, now=now)
+        with transaction.atomic():
+            _notification, created = reminder_queue(reservation=reservation, now=now)
         return created
 
     # One reservation that cannot be read or reminded is logged and skipped; the others are not.

@@ -196,3 +196,26 @@ def test_each_row_reads_an_unreadable_chunk_row_by_row(caplog):
 
     assert seen == [r.pk for r in rows if r.pk != bad.pk]
     assert _skipped(caplog, "test job", bad.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_a_task_no_transaction_is_held_across_a_send(monkeypatch):
+    """Outside a transaction (a Celery task), rows are not wrapped in one: each service commits
+    its own work, and the provider's call is not made with a transaction open."""
+    from django.db import connection
+
+    seen = []
+    real_send = tasks.notification_send
+
+    def send(*, notification_id):
+        seen.append(connection.in_atomic_block)
+        return real_send(notification_id=notification_id)
+
+    monkeypatch.setattr(tasks, "notification_send", send)
+    office = OfficeFactory()
+    queued = invitation_queue(
+        reservation=_booked(office, tokyo(2026, 12, 3, 10), tokyo(2026, 11, 20)),
+        now=tokyo(2026, 11, 20),
+    )
+    tasks.send_notification_batch.run([queued.pk])
+    assert seen == [False]
