@@ -42,13 +42,14 @@ class TermsEffectiveDateInvalid(ConsentError):
     )
 
 
-def _effective_date_check(effective_from: dt.datetime, now: dt.datetime | None = None) -> None:
-    if not date_is_sensible(effective_from, now=now):
-        raise TermsEffectiveDateInvalid(date_range_message(now=now))
-
-
 class TermsIncomplete(ConsentError):
     default_message = _("A version needs its full text and a summary of the change.")
+
+
+def _effective_date_check(effective_from: dt.datetime, now: dt.datetime | None = None) -> None:
+    """A typed effective date within the typed-date range (bookings.dates)."""
+    if not date_is_sensible(effective_from, now=now):
+        raise TermsEffectiveDateInvalid(date_range_message(now=now))
 
 
 def consent_record(
