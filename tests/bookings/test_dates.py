@@ -28,7 +28,7 @@ from bookings.services.reservations import reservation_cancel, reservation_late_
 from bookings.services.slots import slot_create
 from consent.models import TermsVersion
 from consent.services import TermsEffectiveDateInvalid, terms_draft_create, terms_publish
-from jobseekers.models import UsageExport
+from jobseekers.models import Jobseeker, UsageExport, UsageRecord
 from jobseekers.roster import roster_check
 from jobseekers.services import jobseeker_verify
 from jobseekers.usage import usage_export
@@ -138,11 +138,13 @@ def test_slot_registration_terms_roster_and_export_services_refuse_dates_out_of_
         rows=[[f"{counselor.office.registration_code}-00000001", "岡山 太郎", "9999/12/31"]],
         office=counselor.office,
         today=dt.date(2026, 12, 1),
+        jobseekers=Jobseeker.objects.filter(office=counselor.office),
     )
     assert not preview.ok and "2031年12月1日" in " ".join(preview.rows[0].errors)
     with pytest.raises(DateOutOfRange):
         usage_export(
             actor=UserFactory(),
+            records=UsageRecord.objects.all(),
             reason="裁判所からの照会に基づく",
             since=dt.date(1, 1, 1),
             until=dt.date(2026, 12, 1),

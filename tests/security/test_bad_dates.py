@@ -158,12 +158,12 @@ def test_the_office_s_pages_render_for_staff_and_counselors(bad, caplog):
 
 
 def test_the_jobseeker_s_own_pages_render(bad):
-    client = sign_in_client(Client(), bad.jobseeker)
-    confirmation = client.get(reverse("bookings:confirmation", args=[bad.bad.reference]))
-    assert confirmation.status_code == 200
     token = reservation_access_token(bad.bad)
-    assert Client().get(reverse("bookings:reservation", args=[token])).status_code == 200
-    assert Client().get(reverse("bookings:reservation_ics", args=[token])).status_code == 200
+    for name in ("bookings:confirmation", "bookings:reservation", "bookings:reservation_ics"):
+        assert Client().get(reverse(name, args=[token])).status_code == 200, name
+    # And the journey, signed in: the day of the reservation.
+    client = sign_in_client(Client(), bad.jobseeker)
+    assert client.get(reverse("bookings:day", args=["2026-12-02"])).status_code == 200
 
 
 def test_the_sweeps_go_on_for_every_office(bad):
