@@ -20,7 +20,8 @@ from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record
 
 from .admin_scope import scoped_or_404, scoped_queryset
-from .calendar import TOKYO, format_jp_range
+from .calendar import format_jp_range
+from .dates import CallTimeField, call_time_default
 from .errors import BookingError
 from .models import Counselor, Reservation, ReservationStatus, Slot
 from .selectors import free_slots, upcoming_for_phone
@@ -31,8 +32,6 @@ from .services.reservations import (
     reservation_late_notice,
 )
 
-# A call is recorded soon after it was taken; a time far in the future is a typing mistake.
-CALL_TIME_SLACK = dt.timedelta(minutes=5)
 SEARCH_LIMIT = 20
 
 
@@ -55,17 +54,9 @@ class PhoneSearchForm(forms.Form):
 
 class CallForm(forms.Form):
     caller = forms.CharField(label=_("Who called"), max_length=100, initial=_("The jobseeker"))
-    called_at = forms.DateTimeField(
-        label=_("Called at"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-
-    def clean_called_at(self) -> dt.datetime:
-        called_at = self.cleaned_data["called_at"]
-        if called_at > timezone.now() + CALL_TIME_SLACK:
-            raise forms.ValidationError(_("The call cannot be in the future."))
-        return called_at
+    # Within the last week and not in the future (`bookings.dates.call_time_check`, which the
+    # services apply again).
+    called_at = CallTimeField(label=_("Called at"))
 
 
 class CancelForm(CallForm):
@@ -80,7 +71,7 @@ class LateNoticeForm(CallForm):
 
 
 def _call_initial() -> dict:
-    return {"called_at": timezone.now().astimezone(TOKYO).strftime("%Y-%m-%dT%H:%M")}
+    return {"called_at": call_time_default()}
 
 
 @require_GET

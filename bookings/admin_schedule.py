@@ -16,6 +16,7 @@ from notifications.models import NotificationStatus
 
 from .admin_scope import scoped_choices, scoped_queryset
 from .calendar import format_jp_date, tokyo_date
+from .dates import SensibleDateField
 from .models import Counselor, Office, ReservationStatus, Slot
 from .selectors import schedule_days
 from .services.reservations import follow_up_allowed
@@ -23,9 +24,7 @@ from .services.sessions import session_start_opens_at, session_start_refusal
 
 
 class ScheduleForm(forms.Form):
-    date = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date = SensibleDateField(label=_("Date"), required=False)
     counselor = forms.ModelChoiceField(
         label=_("Counselor"),
         queryset=Counselor.objects.none(),
@@ -55,11 +54,13 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
     form = ScheduleForm(data, user=user)
     day = tokyo_date(now)
     counselor = None
+    http_status = 200
     if form.is_valid():
         day = form.cleaned_data["date"] or day
         counselor = form.cleaned_data["counselor"]
     else:
-        form = ScheduleForm(initial={"date": day}, user=user)
+        # Today's schedule, under the form that says what was wrong with the query.
+        http_status = 400
     start = day - dt.timedelta(days=day.weekday()) if days == 7 else day
     schedule = schedule_days(
         offices=scoped_queryset(request, Office), start=start, days=days, counselor=counselor
@@ -120,4 +121,5 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
             "can_follow_up": user.has_perm("bookings.add_reservation"),
             "here": request.get_full_path(),
         },
+        status=http_status,
     )

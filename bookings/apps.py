@@ -8,9 +8,17 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Reservations and schedules")
 
     def ready(self) -> None:
+        from django.contrib import admin
+
+        from . import pg_dates
+        from .admin_dates import sensible_dates_everywhere
         from .availability import office_data_changed
         from .contacts import office_contacts_changed
         from .roles import _after_migrate
+
+        pg_dates.install()
+        # Every app's admin module has registered by now (django.contrib.admin comes first).
+        sensible_dates_everywhere(admin.site)
 
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="bookings.staff_groups")
         for model in ("Office", "Slot", "Reservation"):

@@ -1,6 +1,10 @@
-from django.urls import path, re_path
+from django.urls import path, register_converter
 
 from . import views, views_reservation
+from .dates import IsoDateConverter
+
+# A real day within the typed-date range; anything else (2026-02-30, 9999-12-31) is a 404.
+register_converter(IsoDateConverter, "isodate")
 
 app_name = "bookings"
 
@@ -17,7 +21,7 @@ urlpatterns = [
     path("book/terms/", views.terms, name="terms"),
     path("book/checklist/", views.checklist, name="checklist"),
     path("book/date/", views.calendar, name="calendar"),
-    re_path(r"^book/date/(?P<date>\d{4}-\d{2}-\d{2})/$", views.day, name="day"),
+    path("book/date/<isodate:date>/", views.day, name="day"),
     path("book/time/", views.choose_time, name="choose_time"),
     path("book/details/", views.details, name="details"),
     path("book/check/", views.check, name="check"),

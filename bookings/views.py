@@ -12,7 +12,7 @@ import secrets
 import time
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
@@ -455,13 +455,6 @@ def calendar(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
     )
 
 
-def _parse_day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Http404() from None
-
-
 def _time_range(slot: Slot, language: str) -> str:
     start = slot.starts_at.astimezone(TOKYO)
     end = start + SLOT_LENGTH
@@ -498,7 +491,7 @@ def _choose(request: HttpRequest, jobseeker: Jobseeker, form: TimeForm):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def day(request: HttpRequest, date: str) -> HttpResponse:
+def day(request: HttpRequest, date: dt.date) -> HttpResponse:
     """The slot-choice page. A GET is answered from the cache when it can, which needs no more
     of the jobseeker than their office (`_day_page_cached`); the rest goes the journey's way."""
     if request.method == "POST" or request.GET:
@@ -508,12 +501,12 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
     if office_id is None:
         return redirect("bookings:identify")
     journey_keep_alive(request)
-    return _day_page_cached(request, office_id, _parse_day(date))
+    return _day_page_cached(request, office_id, date)
 
 
 @_journey
-def _day_journey(request: HttpRequest, jobseeker: Jobseeker, date: str) -> HttpResponse:
-    chosen_day = _parse_day(date)
+def _day_journey(request: HttpRequest, jobseeker: Jobseeker, date: dt.date) -> HttpResponse:
+    chosen_day = date
     if request.method == "POST":
         form = TimeForm(request.POST)
         done = _choose(request, jobseeker, form)

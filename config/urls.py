@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from notifications.urls import TRACKING_VIEWS
+
 # Any exception nothing else answered: the 503 page when the database is away, else the 500
 # page; both in the jobseeker's language and rendered without the database or the cache.
 handler500 = "config.errors.server_error"
@@ -14,6 +16,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
 ]
 
-# The email provider's tracking webhook, only when its shared secret is configured.
-if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+# The configured email provider's tracking webhook, only when its shared secret is set
+# (notifications/urls.py mounts that provider's view and no other).
+if settings.ANYMAIL.get("WEBHOOK_SECRET") and settings.EMAIL_PROVIDER in TRACKING_VIEWS:
     urlpatterns.append(path("anymail/", include("notifications.urls")))

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bookings.dates import date_is_sensible, date_range_message
 from bookings.models import Bureau
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.roles import recorded_user
@@ -43,6 +44,12 @@ class TermsEffectiveDateInvalid(ConsentError):
 
 class TermsIncomplete(ConsentError):
     default_message = _("A version needs its full text and a summary of the change.")
+
+
+def _effective_date_check(effective_from: dt.datetime, now: dt.datetime | None = None) -> None:
+    """A typed effective date within the typed-date range (bookings.dates)."""
+    if not date_is_sensible(effective_from, now=now):
+        raise TermsEffectiveDateInvalid(date_range_message(now=now))
 
 
 def consent_record(
@@ -82,6 +89,7 @@ def terms_draft_create(
     actor=None,
 ) -> TermsVersion:
     """A new draft; nothing is shown to jobseekers until it is published."""
+    _effective_date_check(effective_from)
     return TermsVersion.objects.create(
         bureau=bureau,
         label=label.strip(),
@@ -99,6 +107,8 @@ def terms_draft_update(*, version: TermsVersion | int, **fields) -> TermsVersion
     unknown = set(fields) - set(TERMS_FIELDS)
     if unknown:
         raise TypeError(f"Not a terms field: {', '.join(sorted(unknown))}")
+    if "effective_from" in fields:
+        _effective_date_check(fields["effective_from"])
     pk = version if isinstance(version, int) else version.pk
     with transaction.atomic():
         version = TermsVersion.objects.select_for_update().get(pk=pk)
@@ -128,6 +138,7 @@ def terms_publish(
         current = terms_in_force(bureau_id=version.bureau_id, now=now)
         if not version.body.strip() or (current is not None and not version.summary.strip()):
             raise TermsIncomplete()
+        _effective_date_check(version.effective_from, now)
         if current is not None and version.effective_from <= now:
             raise TermsEffectiveDateInvalid()
         if (

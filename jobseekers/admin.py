@@ -24,6 +24,7 @@ from bookings.admin_scope import (
 )
 from bookings.admin_session import jobseeker_refusal_view
 from bookings.calendar import tokyo_date
+from bookings.dates import SensibleDateField
 from bookings.errors import BookingError
 from bookings.models import Office
 from bookings.selectors import offices_for_staff
@@ -201,10 +202,7 @@ def _context(request: HttpRequest, title, **extra) -> dict:
 
 
 class VerifyForm(forms.Form):
-    valid_until = forms.DateField(
-        label=_("Registration valid until"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    valid_until = SensibleDateField(label=_("Registration valid until"))
 
 
 @require_http_methods(["GET", "POST"])

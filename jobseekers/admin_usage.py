@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.admin_scope import OfficeScopedAdmin, scoped_queryset
 from bookings.calendar import tokyo_date
+from bookings.dates import SensibleDateField
+from bookings.errors import DateOutOfRange
 from bookings.models import Reservation
 from bookings.selectors import offices_for_staff
 from jobseekers.numbers import normalize_jobseeker_number
@@ -120,8 +122,8 @@ class UsageExportAdmin(BureauAdministratorOnly, OfficeScopedAdmin):
 
 
 class UsageExportForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = SensibleDateField(label=_("From"))
+    until = SensibleDateField(label=_("To"))
     number = forms.CharField(
         label=_("Only this jobseeker number (optional)"), max_length=30, required=False
     )
@@ -191,6 +193,8 @@ def usage_export_view(request: HttpRequest) -> HttpResponse:
             )
         except ExportReasonRequired:
             form.add_error("reason", _("Give the reason for the export."))
+        except DateOutOfRange as exc:
+            form.add_error("since", exc.message)
         else:
             writer = csv.writer(_Echo())
             response = StreamingHttpResponse(

@@ -20,7 +20,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import tokyo_date
+from bookings.calendar import TOKYO, tokyo_date
+from bookings.dates import date_is_sensible, date_range_message
 from bookings.errors import BookingError
 from bookings.models import Office
 
@@ -115,6 +116,10 @@ def parse_date(raw: str) -> dt.date:
     return dt.date(year, month, day)
 
 
+def _noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=TOKYO)
+
+
 def _is_header(cells: list[str]) -> bool:
     first = unicodedata.normalize("NFKC", cells[0]).strip() if cells else ""
     return bool(first) and not re.search(r"\d", first)
@@ -181,6 +186,8 @@ def roster_check(
         else:
             if row.valid_until < today:
                 row.errors.append(str(_("The registration ended before today.")))
+            elif not date_is_sensible(row.valid_until, now=_noon(today)):
+                row.errors.append(date_range_message(now=_noon(today)))
     seen: dict[str, int] = {}
     for row in checked:
         if not row.number:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.calendar import tokyo_date
+from bookings.dates import date_check
 from bookings.errors import BookingError
 from bookings.models import Reservation
 from bookings.sql import id_in
@@ -131,6 +132,7 @@ def jobseeker_verify(
     valid_until = valid_until or registration_end_for(today)
     if valid_until < today:
         raise RegistrationDateInPast()
+    date_check(valid_until, now=now)
     pk = jobseeker if isinstance(jobseeker, int) else jobseeker.pk
     with transaction.atomic():
         jobseeker = Jobseeker.objects.select_for_update().get(pk=pk)

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings.calendar import TOKYO
+from bookings.dates import date_check
 from bookings.sql import db_now
 
 from .logscrub import EMAIL_PLACEHOLDER, EMAIL_RE, NUMBER_PLACEHOLDER, NUMBER_RE
@@ -236,6 +237,8 @@ def usage_export(
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise ExportReasonRequired()
+    date_check(since, now=now)
+    date_check(until, now=now)
     records = usage_records_in(records=records, since=since, until=until, jobseeker=jobseeker)
     with transaction.atomic():
         export = UsageExport.objects.create(

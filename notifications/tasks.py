@@ -13,6 +13,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from bookings.sql import retry_on_disconnect
+from bookings.sweeps import each_id
 
 from .queue import MAX_COUNTDOWN, enqueue_send
 from .services.delivery import Outcome, SendResult, notification_send
@@ -60,13 +61,16 @@ def send_notification(self, notification_id: int) -> str:
 @shared_task(name="notifications.send_batch", **SEND_OPTIONS)
 def send_notification_batch(notification_ids: list[int]) -> int:
     """Many sends in one message (a sweep's worth); a temporary failure gets its own retry."""
-    sent = 0
-    for notification_id in notification_ids:
+
+    def send(notification_id: int) -> bool:
         result = _send(notification_id)
-        sent += result.outcome == Outcome.SENT
         if result.outcome == Outcome.RETRY and result.retry_in <= MAX_COUNTDOWN:
             enqueue_send(notification_id, countdown=result.retry_in)
-    return sent
+        return result.outcome == Outcome.SENT
+
+    # A row that raises is logged and skipped (the outbox sweep brings it back after the
+    # lease); the rest of the batch is still sent.
+    return sum(each_id(notification_ids, send, job="send batch"))
 
 
 @shared_task(name="notifications.sweep", ignore_result=True)

@@ -14,6 +14,7 @@ from notifications.services.outbox import cancellation_queue, invitation_queue
 
 from ..calendar import TOKYO, booking_deadline, tokyo_date
 from ..checklist import checklist_missing
+from ..dates import call_time_check
 from ..errors import (
     AlreadyBooked,
     BeyondHorizon,
@@ -293,6 +294,8 @@ def reservation_cancel(
     The slot reopens because the partial unique index only counts reservations not cancelled.
     """
     now = now or timezone.now()
+    if called_at is not None:
+        call_time_check(called_at, now=now)
     with transaction.atomic():
         reservation = reservation_locked(reservation)
         if reservation.status != ReservationStatus.CONFIRMED or reservation.starts_at <= now:
@@ -335,6 +338,8 @@ def reservation_late_notice(
     recorded here is never overtaken by the sweep. A second call updates the notice.
     """
     now = now or timezone.now()
+    if called_at is not None:
+        call_time_check(called_at, now=now)
     with transaction.atomic():
         reservation = reservation_locked(reservation)
         if reservation.status != ReservationStatus.CONFIRMED or reservation.ends_at <= now:

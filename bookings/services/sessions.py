@@ -23,6 +23,7 @@ from ..errors import (
 )
 from ..models import NO_SHOW_AFTER, Reservation, ReservationStatus
 from ..sql import db_now, id_in
+from ..sweeps import STOPS_THE_JOB, each_id
 from .reservations import reservation_locked
 
 # Rows claimed per transaction: large enough that a backlog of 10,000 is swept in about a
@@ -157,13 +158,14 @@ def noshow_due_q(*, now: dt.datetime) -> Q:
     )
 
 
-def noshow_due_ids(*, now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]:
+def noshow_due_ids(
+    *, now: dt.datetime, limit: int = SWEEP_BATCH, skip: set[int] | frozenset = frozenset()
+) -> list[int]:
     """The due rows, read through the partial index `res_confirmed_start_idx`."""
-    return list(
-        Reservation.objects.filter(noshow_due_q(now=now))
-        .order_by("starts_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    due = Reservation.objects.filter(noshow_due_q(now=now))
+    if skip:
+        due = due.exclude(pk__in=skip)
+    return list(due.order_by("starts_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 def _noshow_claim(*, ids: list[int], now: dt.datetime) -> list[tuple[int, int]]:
@@ -230,11 +232,26 @@ def noshow_sweep(*, now: dt.datetime | None = None) -> int:
     the sweep runs on (one running ahead would mark people no-show early). `now` is for tests.
     """
     total = 0
+    skipped: set[int] = set()
     while True:
-        ids = noshow_due_ids(now=now or db_now(), limit=SWEEP_BATCH)
+        ids = noshow_due_ids(now=now or db_now(), limit=SWEEP_BATCH, skip=skipped)
         if not ids:
             return total
-        claimed = _noshow_claim_batch(ids=ids, now=now)
+        try:
+            claimed = _noshow_claim_batch(ids=ids, now=now)
+        except STOPS_THE_JOB:
+            raise
+        except Exception:  # noqa: BLE001 - a row the batch could not take: one by one
+            # Each row on its own: the one that fails is logged and skipped (left due for the
+            # next run), every other no-show of every office is still recorded.
+            claimed = sum(
+                each_id(
+                    ids,
+                    lambda pk: _noshow_claim_batch(ids=[pk], now=now),
+                    job="no-show sweep",
+                    skipped=skipped,
+                )
+            )
         total += claimed
         if len(ids) < SWEEP_BATCH or claimed == 0:
             return total

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ..availability import availability_changed
 from ..calendar import TOKYO, closed_reason, tokyo_date
+from ..dates import date_check
 from ..errors import ClosedDay, InvalidTransition, SlotHasReservation, SlotOverlap
 from ..models import (
     ACTIVE_STATUSES,
@@ -17,6 +18,7 @@ from ..models import (
     SlotStatus,
     WeeklyAvailability,
 )
+from ..sweeps import each_row
 
 
 def _overlaps(*, counselor: Counselor, starts_at: dt.datetime) -> bool:
@@ -30,6 +32,7 @@ def slot_create(
     *, counselor: Counselor, starts_at: dt.datetime, allow_closed_day: bool = False
 ) -> Slot:
     """One 30-minute slot; refused on a closed day or over another slot of the counselor."""
+    date_check(starts_at)
     office = counselor.office
     day = starts_at.astimezone(TOKYO).date()
     closed = set(office.closed_days.values_list("date", flat=True))
@@ -154,17 +157,21 @@ def slots_fill_horizon(*, now: dt.datetime | None = None) -> int:
     slots were created.
     """
     now = now or timezone.now()
-    created = 0
     counselors = Counselor.objects.filter(is_active=True, office__is_active=True).select_related(
         "office"
     )
-    for counselor in counselors:
-        created += slots_generate_weeks(
-            counselor=counselor,
-            weeks=counselor.office.booking_horizon_weeks + HORIZON_MARGIN_WEEKS,
-            now=now,
+    # One counselor whose patterns cannot be generated is logged and skipped; the others are not.
+    return sum(
+        each_row(
+            counselors,
+            lambda counselor: slots_generate_weeks(
+                counselor=counselor,
+                weeks=counselor.office.booking_horizon_weeks + HORIZON_MARGIN_WEEKS,
+                now=now,
+            ),
+            job="slot generation",
         )
-    return created
+    )
 
 
 def slot_block(*, slot: Slot | int, reason: str = "", now: dt.datetime | None = None) -> Slot:

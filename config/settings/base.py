@@ -56,6 +56,9 @@ MIDDLEWARE = [
     "bookings.contacts.OfficeContactsMiddleware",
     # Art 7 usage records of the public pages; also forgets the personal data of the last request.
     "jobseekers.middleware.UsageRecordMiddleware",
+    # 400 for a control character (NUL…) in any path or query parameter, before any view (the
+    # refused request is still a usage record, Art 7).
+    "security.middleware.ControlCharactersMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -206,6 +209,9 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=15)
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@hellowork.example.jp")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The provider that sends the email (production.py chooses its backend); only its tracking
+# webhook is mounted. None here: `make run` writes email to files.
+EMAIL_PROVIDER = ""
 # The email header through which the provider takes an idempotency key (docs/notifications.md);
 # empty for a provider that has none. Production sets it from EMAIL_PROVIDER.
 EMAIL_IDEMPOTENCY_HEADER = ""

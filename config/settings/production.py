@@ -62,6 +62,10 @@ if EMAIL_PROVIDER == "amazon_ses":
 ANYMAIL["WEBHOOK_SECRET"] = env.str("ANYMAIL_WEBHOOK_SECRET", default="")
 if ANYMAIL["WEBHOOK_SECRET"] and ":" not in ANYMAIL["WEBHOOK_SECRET"]:
     raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be of the form user:password.")
+if ANYMAIL["WEBHOOK_SECRET"] and EMAIL_PROVIDER == "mailgun":
+    # Mailgun's webhook checks each event's signature with this key; without it every call
+    # would fail.
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = _require("MAILGUN_WEBHOOK_SIGNING_KEY")
 if EMAIL_PROVIDER == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": _require("EMAIL_HOST"),

@@ -65,6 +65,8 @@ REDIS_TEST_URL = env.str("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_re
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# The webhook tests post what Postmark posts (the mail itself goes to the locmem backend).
+EMAIL_PROVIDER = "postmark"
 ANYMAIL = {"WEBHOOK_SECRET": "hook:test-webhook-secret"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = False

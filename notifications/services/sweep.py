@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from bookings.calendar import TOKYO, tokyo_date
 from bookings.models import Reservation, ReservationStatus
 from bookings.sql import db_now, db_time
+from bookings.sweeps import each_row
 
 from ..models import Notification, NotificationStatus
 from ..queue import enqueue_on_commit
@@ -110,19 +111,26 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> int:
     candidates = Reservation.objects.filter(
         status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lt=horizon
     ).exclude(meeting_url="")
-    queued = 0
-    already = set(
-        Notification.objects.filter(
-            reservation__in=candidates, idempotency_key__startswith="reminder:"
-        ).values_list("reservation_id", flat=True)
-    )
-    for reservation in candidates.select_related("office", "jobseeker").exclude(pk__in=already):
+    already = Notification.objects.filter(
+        reservation__in=candidates, idempotency_key__startswith="reminder:"
+    ).values("reservation_id")
+
+    def remind(reservation: Reservation) -> bool:
         due = reminder_time(reservation)
         if now < due or reservation.created_at >= due:
-            continue
+            return False
         with transaction.atomic():
             _notification, created = reminder_queue(reservation=reservation, now=now)
-        queued += created
+        return created
+
+    # One reservation that cannot be read or reminded is logged and skipped; the others are not.
+    queued = sum(
+        each_row(
+            candidates.select_related("office", "jobseeker").exclude(pk__in=already),
+            remind,
+            job="reminder sweep",
+        )
+    )
     if queued:
         logger.info("reminder sweep queued %d", queued)
     return queued

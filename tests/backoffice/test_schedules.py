@@ -290,7 +290,9 @@ def test_the_week_view_offers_no_start_nor_follow_up_outside_their_day(client, t
     assert f'action="{start}"' not in text
 
 
-def test_the_week_view_marks_closed_days_and_ignores_bad_input(client, time_machine):
+def test_the_week_view_marks_closed_days_and_answers_bad_input_with_today_and_a_message(
+    client, time_machine
+):
     time_machine.move_to(tokyo(2026, 11, 25, 8), tick=False)
     counselor = CounselorFactory()
     staff_login(client, make_user(COUNSELOR, office=counselor.office))
@@ -308,8 +310,14 @@ def test_the_week_view_marks_closed_days_and_ignores_bad_input(client, time_mach
         {"counselor": "x"},
         {"counselor": "999999"},
         {"date": "' OR 1=1"},
+        {"date": "9999-12-31"},
+        {"date": "0001-01-03"},
     ]:
-        assert client.get(url, bad).status_code == 200
+        response = client.get(url, bad)
+        # This week is shown, under the form that says what was wrong.
+        assert response.status_code == 400, bad
+        assert response.context["schedule"][0]["entry"].day == dt.date(2026, 11, 23)
+        assert response.context["form"].errors
     assert client.post(url).status_code == 405
 
 

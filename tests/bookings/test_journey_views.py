@@ -160,8 +160,10 @@ def test_an_expired_link_explains_itself(client, world):
 
 @pytest.mark.parametrize("token", ["x", "A" * 43, "../../etc/passwd", "%00" * 20])
 def test_a_made_up_link_is_refused_without_a_500(client, world, token):
-    assert client.get(f"/signin/{token}/").status_code in {404, 410}
-    assert client.post(f"/signin/{token}/").status_code in {404, 410}
+    # A control character (NUL) anywhere in a path is a 400 (security.middleware).
+    refused = {400} if "%00" in token else {404, 410}
+    assert client.get(f"/signin/{token}/").status_code in refused
+    assert client.post(f"/signin/{token}/").status_code in refused
 
 
 def test_the_typed_email_is_kept_no_longer_than_the_journey(client, world):

@@ -120,3 +120,34 @@ def test_only_brevo_is_given_an_idempotency_key(provider, secrets, header):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr(header)
+
+
+SHOW_WEBHOOKS = """
+from django.urls import get_resolver
+print(sorted(str(p.pattern) for p in get_resolver().url_patterns[-1].url_patterns)
+      if str(get_resolver().url_patterns[-1].pattern) == "anymail/" else [])
+"""
+
+
+def test_only_the_configured_provider_s_webhook_is_served():
+    result = _load({**COMPLETE, "ANYMAIL_WEBHOOK_SECRET": "hook:s3cret"}, SHOW_WEBHOOKS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['postmark/tracking/']"
+    result = _load(COMPLETE, SHOW_WEBHOOKS)
+    assert result.stdout.strip() == "[]"
+
+
+def test_mailgun_s_webhook_needs_its_signing_key():
+    mailgun = {
+        **{k: v for k, v in COMPLETE.items() if k != "POSTMARK_SERVER_TOKEN"},
+        "EMAIL_PROVIDER": "mailgun",
+        "MAILGUN_API_KEY": "key",
+        "MAILGUN_SENDER_DOMAIN": "mg.example.jp",
+        "ANYMAIL_WEBHOOK_SECRET": "hook:s3cret",
+    }
+    result = _load(mailgun)
+    assert result.returncode != 0
+    assert "MAILGUN_WEBHOOK_SIGNING_KEY is required" in result.stderr
+    result = _load({**mailgun, "MAILGUN_WEBHOOK_SIGNING_KEY": "signing"}, SHOW_WEBHOOKS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['mailgun/tracking/']"

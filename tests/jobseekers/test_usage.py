@@ -300,7 +300,8 @@ def test_figures_count_without_identifying_anyone():
 def test_a_nul_in_the_path_or_user_agent_is_recorded_and_breaks_nothing(client):
     # PostgreSQL text refuses NUL bytes; hypothesis found a reservation link with one.
     response = client.get("/r/ab%00cd/", HTTP_USER_AGENT="Mozilla\x00/5.0")
-    assert response.status_code == 404
+    assert response.status_code == 400  # a control character in a path (issue 15)
     record = UsageRecord.objects.get()
+    assert record.status == 400
     assert "\x00" not in record.path + record.user_agent
     assert UsageRecord.objects.count() == 1  # the connection is still usable afterwards
