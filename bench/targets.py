@@ -6,7 +6,6 @@ booking is the check-answers page's POST, exactly as the browser sends it.
 """
 
 import datetime as dt
-import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
@@ -126,8 +125,7 @@ def sessions_for(jobseeker_ids: list[int], *, slot: int | None = None) -> list[S
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from bookings import views
-    from bookings.checklist import CHECKLIST_KEYS
+    from tests.helpers import NO_DETAILS, journey_session_data
 
     if settings.SESSION_ENGINE not in (
         "django.contrib.sessions.backends.db",
@@ -138,19 +136,7 @@ def sessions_for(jobseeker_ids: list[int], *, slot: int | None = None) -> list[S
     expires = timezone.now() + dt.timedelta(hours=2)
     rows, sessions = [], []
     for pk in jobseeker_ids:
-        data = {
-            views.SESSION_JOBSEEKER: pk,
-            views.SESSION_SIGNED_IN_AT: int(time.time()),
-            views.SESSION_CHECKLIST: dict.fromkeys(CHECKLIST_KEYS, True),
-            views.SESSION_DETAILS: {
-                "interpreter": False,
-                "interpreter_language": "",
-                "assistant_attends": False,
-                "note": "",
-            },
-        }
-        if slot is not None:
-            data[views.SESSION_SLOT] = slot
+        data = journey_session_data(pk, slot=slot, details=NO_DETAILS)
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
         rows.append(
             SessionRow(session_key=key, session_data=store().encode(data), expire_date=expires)

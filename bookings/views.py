@@ -127,6 +127,13 @@ def journey_jobseeker_id(request: HttpRequest) -> int | None:
     return pk
 
 
+def journey_sign_in_state(jobseeker_id: int, *, at: float) -> dict:
+    """What a used sign-in link leaves in the session: who signed in, and when (the journey's
+    absolute lifetime counts from it). The one definition of a signed-in journey: the sign-in
+    view stores it, and the tests and the benchmark build their signed-in sessions from it."""
+    return {SESSION_JOBSEEKER: jobseeker_id, SESSION_SIGNED_IN_AT: at}
+
+
 def journey_end(request: HttpRequest) -> None:
     """Sign the jobseeker out: the session and its cookie go, the next page asks again."""
     request.session.flush()
@@ -312,8 +319,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     request.session.cycle_key()
     for key in [*JOURNEY_KEYS, "journey_link_sent_to", SESSION_REQUEST_OFFICE]:
         request.session.pop(key, None)
-    request.session[SESSION_JOBSEEKER] = jobseeker.pk
-    request.session[SESSION_SIGNED_IN_AT] = time.time()
+    request.session.update(journey_sign_in_state(jobseeker.pk, at=time.time()))
     request.session.pop(SESSION_TOUCHED, None)
     journey_keep_alive(request)
     translation.activate(jobseeker.preferred_language)

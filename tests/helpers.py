@@ -1,5 +1,8 @@
 """Helpers shared by tests."""
 
+import re
+import time
+
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -47,3 +50,83 @@ def send_queued(**kwargs) -> int:
     ):
         sent += notification_send(notification_id=pk, **kwargs).outcome == Outcome.SENT
     return sent
+
+
+# --- The jobseeker's journey ---
+
+NO_DETAILS = {
+    "interpreter": False,
+    "interpreter_language": "",
+    "assistant_attends": False,
+    "note": "",
+}
+
+
+def journey_session_data(
+    jobseeker_id: int,
+    *,
+    signed_in_at: float | None = None,
+    checklist: bool = True,
+    slot: int | None = None,
+    details: dict | None = None,
+) -> dict:
+    """The session of a signed-in journey, as the sign-in link leaves it (the keys come from
+    `bookings.views.journey_sign_in_state`, which the sign-in view itself stores), with the
+    steps before the given ones done: the checklist, a chosen slot (its pk), the details.
+
+    Every test, benchmark and fault scenario that needs a signed-in jobseeker builds the
+    session with this (through `journey_session` or `sign_in_client` for one, or by encoding
+    this for many), so that a key the journey comes to require is added in one place.
+    `signed_in_at` defaults to now on the process's clock (the test's fixed clock).
+    """
+    from bookings.checklist import CHECKLIST_KEYS
+    from bookings.views import (
+        SESSION_CHECKLIST,
+        SESSION_DETAILS,
+        SESSION_SLOT,
+        journey_sign_in_state,
+    )
+
+    data = journey_sign_in_state(
+        jobseeker_id, at=int(time.time()) if signed_in_at is None else signed_in_at
+    )
+    if checklist:
+        data[SESSION_CHECKLIST] = dict.fromkeys(CHECKLIST_KEYS, True)
+    if slot is not None:
+        data[SESSION_SLOT] = slot
+    if details is not None:
+        data[SESSION_DETAILS] = details
+    return data
+
+
+def sign_in_client(client: Client, jobseeker, *, slot=None, **options) -> Client:
+    """Put a jobseeker's journey in the test client's session, as the sign-in link would
+    (`journey_session_data`'s options; `slot` is a Slot)."""
+    session = client.session
+    session.update(
+        journey_session_data(jobseeker.pk, slot=slot.pk if slot is not None else None, **options)
+    )
+    session.save()
+    return client
+
+
+def journey_session(jobseeker, **options) -> str:
+    """The key of a new signed-in journey session (`sign_in_client`'s options), for a browser
+    or a server process to send as its cookie."""
+    return sign_in_client(Client(), jobseeker, **options).session.session_key
+
+
+# --- Sign-in emails ---
+
+
+def sign_in_token(**send_kwargs) -> str:
+    """Send the queued emails (as the worker does) and return the token of the last sign-in
+    link among them: sign-in emails go through the outbox like every other email."""
+    from django.core import mail
+
+    send_queued(**send_kwargs)
+    for message in reversed(mail.outbox):
+        found = re.search(r"/signin/([^/\s]+)/", message.body)
+        if found:
+            return found.group(1)
+    raise AssertionError("no sign-in link was sent")

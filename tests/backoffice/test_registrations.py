@@ -1,7 +1,6 @@
 """Registrations: verifying one jobseeker, and the roster import (all rows or none)."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.core import mail
@@ -10,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 
 from bookings.errors import BookingError
-from bookings.views import SESSION_JOBSEEKER
 from jobseekers.models import (
     AuditAction,
     AuditEntry,
@@ -33,7 +31,7 @@ from jobseekers.services import jobseeker_verify
 from jobseekers.signin import sign_in_redeem, sign_in_request_first_visit
 from notifications.models import Notification, NotificationKind
 from tests.factories import JobseekerFactory, OfficeFactory, tokyo
-from tests.helpers import send_queued, staff_login
+from tests.helpers import send_queued, sign_in_client, sign_in_token, staff_login
 
 from .conftest import COUNSELOR, make_user
 
@@ -290,9 +288,7 @@ def _first_visit(number, *, email="hanako@example.jp", kana=("ヤマダ", "ハ�
         email=email,
         now=now,
     )
-    send_queued(now=now)
-    token = re.search(r"/signin/([^/\s]+)/", mail.outbox[-1].body).group(1)
-    return sign_in_redeem(token=token, now=now)
+    return sign_in_redeem(token=sign_in_token(now=now), now=now)
 
 
 def test_a_roster_row_with_the_address_lets_its_first_visit_sign_in(office, staff_user, now):
@@ -320,7 +316,12 @@ def test_a_roster_row_vouches_for_a_registration_not_for_who_typed_its_number(
 ):
     """Without the roster's address, its number and name are only advice for staff."""
     number = f"{office.registration_code}-00000077"
-    roster_import(rows=[[number, "山田 花子", "2027/03/31"]], office=office, actor=staff_user)
+    roster_import(
+        rows=[[number, "山田 花子", "2027/03/31"]],
+        office=office,
+        actor=staff_user,
+        jobseekers=_own(office),
+    )
     redeemed = _first_visit(number, email="someone@example.jp")
     assert redeemed.jobseeker is None
     assert not Jobseeker.objects.filter(number=number).exists()
@@ -329,6 +330,7 @@ def test_a_roster_row_vouches_for_a_registration_not_for_who_typed_its_number(
         rows=[[number, "山田 花子", "2027/03/31", "owner@example.jp"]],
         office=office,
         actor=staff_user,
+        jobseekers=_own(office),
     )
     assert _first_visit(number, email="someone@example.jp").jobseeker is None
 
@@ -336,16 +338,13 @@ def test_a_roster_row_vouches_for_a_registration_not_for_who_typed_its_number(
 def test_a_roster_address_replaces_a_registered_jobseekers_and_ends_their_journeys(
     office, registered, staff_user, now
 ):
-    client = Client()
-    session = client.session
-    session[SESSION_JOBSEEKER] = registered.pk
-    session["journey_signed_in_at"] = NOW.timestamp()
-    session.save()
+    client = sign_in_client(Client(), registered, signed_in_at=NOW.timestamp())
     later = NOW + dt.timedelta(minutes=1)
     roster_import(
         rows=[[registered.number, "岡山 太郎", "2027/01/31", "new@example.jp"]],
         office=office,
         actor=staff_user,
+        jobseekers=_own(office),
         now=later,
     )
     registered.refresh_from_db()
@@ -359,7 +358,10 @@ def test_a_roster_address_replaces_a_registered_jobseekers_and_ends_their_journe
 
 def test_a_roster_email_must_be_an_address(office, now):
     preview = roster_preview(
-        data=b"33010-12345,x y,2027/01/31,not-an-address\n", office=office, today=TODAY
+        data=b"33010-12345,x y,2027/01/31,not-an-address\n",
+        office=office,
+        today=TODAY,
+        jobseekers=_own(office),
     )
     assert not preview.ok
     assert preview.rows[0].errors == ["メールアドレスが正しくありません。"]

@@ -1,19 +1,11 @@
 """Fixtures of the jobseeker's journey: a bookable world and a signed-in browser session."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.core.cache import cache
 
 from bookings.checklist import CHECKLIST_KEYS
-from bookings.views import (
-    SESSION_CHECKLIST,
-    SESSION_DETAILS,
-    SESSION_JOBSEEKER,
-    SESSION_SIGNED_IN_AT,
-    SESSION_SLOT,
-)
 from tests.factories import (
     ConsentFactory,
     CounselorFactory,
@@ -23,6 +15,7 @@ from tests.factories import (
     TermsVersionFactory,
     tokyo,
 )
+from tests.helpers import sign_in_client  # noqa: F401 - the journey's tests import it from here
 
 # A Tuesday; the slot below is on Thursday 3 December 2026.
 NOW = tokyo(2026, 12, 1, 10, 0)
@@ -56,19 +49,3 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     return World()
-
-
-def sign_in_client(client, jobseeker, *, checklist=True, slot=None, details=None):
-    """Put a jobseeker's journey in the test client's session, as the sign-in link would."""
-    session = client.session
-    session[SESSION_JOBSEEKER] = jobseeker.pk
-    # Signed in now (the test's clock), as the sign-in link records it.
-    session[SESSION_SIGNED_IN_AT] = int(time.time())
-    if checklist:
-        session[SESSION_CHECKLIST] = dict(FULL_CHECKLIST)
-    if slot is not None:
-        session[SESSION_SLOT] = slot.pk
-    if details is not None:
-        session[SESSION_DETAILS] = details
-    session.save()
-    return client

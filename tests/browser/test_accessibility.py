@@ -2,23 +2,15 @@
 pages in both languages, the booking done with the keyboard alone, no sideways scroll at 320 px.
 """
 
-import time
-
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from bookings.checklist import CHECKLIST_KEYS
 from bookings.services.reservations import reservation_access_token, reservation_create
-from bookings.views import (
-    SESSION_CHECKLIST,
-    SESSION_DETAILS,
-    SESSION_JOBSEEKER,
-    SESSION_SIGNED_IN_AT,
-    SESSION_SLOT,
-)
 from tests.factories import ConsentFactory
+from tests.helpers import NO_DETAILS
+from tests.helpers import journey_session as shared_journey_session
 
 from .a11y import assert_accessible, horizontal_overflow, with_axe
 from .world import admin_context, run_worker
@@ -29,23 +21,9 @@ NARROW = {"width": 320, "height": 640}
 LANGUAGES = ["ja", "en"]
 
 
-def journey_session(jobseeker, *, slot=None, consent=True) -> str:
+def journey_session(jobseeker, *, slot=None) -> str:
     """A session key as the sign-in link leaves it, with the steps before the check done."""
-    client = Client()
-    session = client.session
-    session[SESSION_JOBSEEKER] = jobseeker.pk
-    session[SESSION_SIGNED_IN_AT] = int(time.time())
-    session[SESSION_CHECKLIST] = dict.fromkeys(CHECKLIST_KEYS, True)
-    session[SESSION_DETAILS] = {
-        "interpreter": False,
-        "interpreter_language": "",
-        "assistant_attends": False,
-        "note": "",
-    }
-    if slot is not None:
-        session[SESSION_SLOT] = slot.pk
-    session.save()
-    return session.session_key
+    return shared_journey_session(jobseeker, slot=slot, details=NO_DETAILS)
 
 
 def public_context(browser, live_url: str, language: str, *, session_key: str | None = None):
@@ -164,13 +142,9 @@ def _enter(page) -> None:
 def test_the_booking_can_be_done_with_the_keyboard_alone(page, live_url, world):
     jobseeker = world.jobseeker(number="33010-00055555", email="keys@example.jp")
     ConsentFactory(jobseeker=jobseeker, terms_version=world.terms)
-    client = Client()
-    session = client.session
-    session[SESSION_JOBSEEKER] = jobseeker.pk
-    session[SESSION_SIGNED_IN_AT] = int(time.time())
-    session.save()
+    session_key = shared_journey_session(jobseeker, checklist=False)
     page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_url}]
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_url}]
     )
     page.goto(f"{live_url}/book/")
     expect(page).to_have_url(f"{live_url}/book/checklist/")

@@ -34,7 +34,6 @@ def seed(bookings: int, *, english_every: int, counselors: int) -> list[dict]:
 
     from bookings import views
     from bookings.calendar import TOKYO, is_closed, tokyo_date
-    from bookings.checklist import CHECKLIST_KEYS
     from bookings.models import SLOT_LENGTH, Slot
     from consent.models import Consent
     from jobseekers.models import Jobseeker
@@ -45,6 +44,7 @@ def seed(bookings: int, *, english_every: int, counselors: int) -> list[dict]:
         OfficeFactory,
         TermsVersionFactory,
     )
+    from tests.helpers import NO_DETAILS, journey_session_data
 
     now = timezone.now()
     with transaction.atomic():
@@ -104,17 +104,10 @@ def seed(bookings: int, *, english_every: int, counselors: int) -> list[dict]:
         plan, rows = [], []
         for person, slot in zip(people, slots, strict=True):
             key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-            data = {
-                views.SESSION_JOBSEEKER: person.pk,
-                views.SESSION_CHECKLIST: dict.fromkeys(CHECKLIST_KEYS, True),
-                views.SESSION_DETAILS: {
-                    "interpreter": False,
-                    "interpreter_language": "",
-                    "assistant_attends": False,
-                    "note": "",
-                },
-                views.SESSION_TOUCHED: int(now.timestamp()),
-            }
+            data = journey_session_data(
+                person.pk, signed_in_at=int(now.timestamp()), details=NO_DETAILS
+            )
+            data[views.SESSION_TOUCHED] = int(now.timestamp())
             rows.append(
                 Session(
                     session_key=key, session_data=SessionStore().encode(data), expire_date=expires

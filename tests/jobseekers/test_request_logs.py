@@ -8,7 +8,6 @@ separate process on the test database, serves real links, and its output is read
 """
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ from django.db import connection
 from bookings.services.reservations import reservation_access_token
 from jobseekers.signin import sign_in_request_returning
 from tests.factories import JobseekerFactory, ReservationFactory
+from tests.helpers import sign_in_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,12 +96,10 @@ def stop(process: subprocess.Popen) -> None:
 @pytest.fixture
 def links():
     """A real sign-in link (as emailed) and a real reservation link, and their tokens."""
-    from django.core import mail
-
     jobseeker = JobseekerFactory()
     reservation = ReservationFactory(jobseeker=jobseeker)
     sign_in_request_returning(number=jobseeker.number, email=jobseeker.email)
-    sign_in = re.search(r"/signin/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    sign_in = sign_in_token()
     reservation_token = reservation_access_token(reservation)
     return {
         "paths": [

@@ -6,7 +6,6 @@ office to check, and changes no record.
 """
 
 import datetime as dt
-import re
 
 import pytest
 from django.core import mail
@@ -31,14 +30,13 @@ from jobseekers.signin import (
 )
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from tests.factories import JobseekerFactory, OfficeFactory, tokyo
-from tests.helpers import send_queued
+from tests.helpers import send_queued, sign_in_token
 
 NOW = tokyo(2026, 12, 1, 10, 0)
 
 
 def _token() -> str:
-    send_queued(now=NOW)
-    return re.search(r"/signin/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    return sign_in_token(now=NOW)
 
 
 def _first_visit(number: str, *, email="new@example.jp", kana=("ヤマダ", "ハナコ"), now=NOW):

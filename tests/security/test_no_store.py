@@ -6,12 +6,9 @@ URL pattern the portal routes — public and admin — as a signed-in jobseeker 
 staff member, and find `no-store` on every answer but the one page that opted out.
 """
 
-import re
-
 import pytest
 import time_machine
 from django.apps import apps
-from django.core import mail
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -20,9 +17,9 @@ from bookings.services.reservations import reservation_access_token
 from bookings.views import SESSION_DETAILS
 from jobseekers.signin import sign_in_request_returning
 from security.middleware import NoStoreMiddleware, shared_cache_allowed
-from tests.bookings.conftest import NOW, World, sign_in_client
+from tests.bookings.conftest import NOW, World
 from tests.factories import ReservationFactory, UserFactory, tokyo
-from tests.helpers import staff_login
+from tests.helpers import sign_in_client, sign_in_token, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +62,7 @@ class Walk:
         sign_in_request_returning(
             number=self.world.jobseeker.number, email=self.world.jobseeker.email, now=NOW
         )
-        self.sign_in_token = re.search(r"/signin/([^/\s]+)/", mail.outbox[-1].body).group(1)
+        self.sign_in_token = sign_in_token(now=NOW)
 
     def kwargs(self, name: str, params: set[str]) -> dict[str, str]:
         values = {}

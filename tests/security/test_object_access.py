@@ -6,7 +6,6 @@ and an admin model of office data that the world below does not hold fails the a
 """
 
 import datetime as dt
-import time
 
 import pytest
 from django.apps import apps
@@ -19,7 +18,6 @@ from django.utils import timezone
 
 from bookings.models import OfficeClosedDay, Reservation, ReservationStatus
 from bookings.tokens import reservation_token
-from bookings.views import SESSION_JOBSEEKER, SESSION_SIGNED_IN_AT
 from consent.models import TermsVersion
 from jobseekers.models import (
     AuditAction,
@@ -43,7 +41,7 @@ from tests.factories import (
     UserFactory,
     WeeklyAvailabilityFactory,
 )
-from tests.helpers import staff_login
+from tests.helpers import sign_in_client, staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -143,12 +141,7 @@ def world():
 
 
 def _jobseeker_client(jobseeker) -> Client:
-    client = Client()
-    session = client.session
-    session[SESSION_JOBSEEKER] = jobseeker.pk
-    session[SESSION_SIGNED_IN_AT] = int(time.time())
-    session.save()
-    return client
+    return sign_in_client(Client(), jobseeker, checklist=False)
 
 
 # --- Public pages ---
