@@ -168,6 +168,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Survives a broker lost while a send is running (Celery 5.7.0 exits there; config/celery.py).
+CELERY_WORKER_CONSUMER = "config.celery:Consumer"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "Asia/Tokyo"

@@ -418,3 +418,41 @@ def test_a_real_postgresql_restart_fast_and_immediate_during_bookings(
     )
     assert "database connection lost" in log
     assert slowest < 30
+
+
+@pytest.mark.faults
+def test_a_worker_outlives_its_broker_going_away_during_a_send(tmp_path, mail_path):
+    """Redis stops while a send is running (its message not yet acknowledged): Celery 5.7.0's
+    consumer died of it ("Unrecoverable error", config/celery.py). The worker reconnects
+    when Redis is back and sends what comes next; the running send finishes."""
+    from tests.faults.services import PrivateRedis
+    from tests.notifications.worker import Worker, point_app_at, restore_app
+
+    broker = PrivateRedis(tmp_path).start()
+    saved = point_app_at(broker.url)
+    worker = Worker(
+        mail_log=mail_path,
+        log_dir=tmp_path,
+        concurrency=2,
+        env={"TEST_REDIS_URL": broker.url, "HW_MAIL_SLOW": "3"},
+    ).start()
+    try:
+        running = _invitation("slow-during@example.jp")
+        assert wait_for(
+            lambda: any(line["result"] == "sending" for line in mail_log_lines(mail_path)),
+            timeout=20,
+        ), worker.log_text()[-3000:]
+        broker.stop()
+        assert wait_for(lambda: "Connection to broker lost" in worker.log_text(), timeout=10)
+        time.sleep(1)
+        broker.start()  # the same port, empty
+        assert wait_for(lambda: _all_sent([running.pk]), timeout=20), worker.log_text()[-3000:]
+        after = _invitation("after@example.jp")
+        assert wait_for(lambda: _all_sent([after.pk]), timeout=30), worker.log_text()[-3000:]
+        assert worker.process.poll() is None, worker.log_text()[-3000:]
+    finally:
+        worker.stop()
+        restore_app(saved)
+        broker.stop()
+    assert "Unrecoverable error" not in worker.log_text()
+    assert _sent_counts(mail_path) == {"slow-during@example.jp": 1, "after@example.jp": 1}
