@@ -92,3 +92,32 @@ def _breakers_closed():
     breakers_reset()
     yield
     breakers_reset()
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """STATIC_ROOT for every server a test starts on production's settings: config/Dockerfile's
+    own collectstatic, run once per run (production renders no page without its manifest)."""
+    from tests.servers import collectstatic
+
+    return collectstatic(tmp_path_factory.mktemp("static"))
+
+
+@pytest.fixture
+def checkout_redis(settings):
+    """The checkout's Redis database (settings.REDIS_TEST_URL), empty, for a test whose server
+    or worker processes use it as cache and broker; one such test at a time per checkout
+    (pytest-xdist would otherwise run two side by side on it). Returns a client of it."""
+    import fcntl
+
+    import redis
+
+    settings.VAR_DIR.mkdir(exist_ok=True)
+    with open(settings.VAR_DIR / "redis-worker-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = redis.Redis.from_url(settings.REDIS_TEST_URL)
+        client.flushdb()
+        try:
+            yield client
+        finally:
+            client.flushdb()

@@ -14,124 +14,26 @@ redirects not followed.
 
 import datetime as dt
 import http.client
-import os
-import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.db import connection
+from tests.servers import Gunicorn, production_env
 
-ROOT = Path(__file__).resolve().parents[2]
 CLOCK = Path(__file__).with_name("gunicorn_clock.py")
-ACCESS_FORMAT = "%(p)s %(m)s %(U)s %(s)s"
-ACCESS_LINE = re.compile(r"^<(\d+)> (\S+) (\S+) (\d{3})$")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Gunicorn:
-    def __init__(self, *, workers: int, log_dir: Path, now: dt.datetime):
-        self.workers = workers
-        self.log_dir = log_dir
-        self.now = now
-        self.port = free_port()
-        self.access_log = log_dir / "access.log"
-        self.error_log = log_dir / "gunicorn.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "Gunicorn":
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "SECRET_KEY": settings.SECRET_KEY,  # the sessions the test writes are signed with it
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": _database_url(),
-            "REDIS_URL": settings.REDIS_TEST_URL,
-            "EMAIL_PROVIDER": "smtp",
-            "EMAIL_HOST": "127.0.0.1",  # nothing here sends email
-            "HW_FIXED_NOW": self.now.isoformat(),
-        }
-        with open(self.error_log, "wb") as out:
-            self.process = subprocess.Popen(  # noqa: S603 - fixed argv
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi:application",
-                    "--config",
-                    str(CLOCK),
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--workers",
-                    str(self.workers),
-                    "--log-level",
-                    "info",
-                    "--access-logfile",
-                    str(self.access_log),
-                    "--access-logformat",
-                    ACCESS_FORMAT,
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self._wait_ready()
-        return self
-
-    def _wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.log_text()[-3000:]}")
-            booted = self.log_text().count("Booting worker with pid")
-            if booted >= self.workers:
-                try:
-                    status = Browser(self).get("/").status
-                except OSError:
-                    status = 0
-                if status == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn not ready:\n{self.log_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def log_text(self) -> str:
-        return self.error_log.read_text(errors="replace") if self.error_log.exists() else ""
-
-    def served(self) -> list[tuple[int, str, str, int]]:
-        """(worker pid, method, path, status) of every request answered, in order."""
-        if not self.access_log.exists():
-            return []
-        lines = self.access_log.read_text(errors="replace").splitlines()
-        return [(int(m[1]), m[2], m[3], int(m[4])) for m in map(ACCESS_LINE.match, lines) if m]
+def clocked_gunicorn(*, workers: int, log_dir: Path, now: dt.datetime, static_root: Path):
+    """gunicorn on production's settings (tests/servers.py) whose workers run on the test's
+    clock from `now`, with its access log naming the worker that answered each request.
+    Sessions the test writes are signed with the test settings' SECRET_KEY, which it shares."""
+    return Gunicorn(
+        env=production_env(static_root=static_root, HW_FIXED_NOW=now.isoformat()),
+        log_dir=log_dir,
+        workers=workers,
+        options=["--config", str(CLOCK)],
+        access_log=log_dir / "access.log",
+    )
 
 
 class Response:

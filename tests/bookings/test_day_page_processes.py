@@ -8,7 +8,6 @@ must be accepted, whichever worker made the page and whichever serves it.
 """
 
 import datetime as dt
-import fcntl
 import re
 
 import pytest
@@ -19,7 +18,7 @@ from bench.targets import posted_form
 from tests.factories import ConsentFactory, JobseekerFactory
 
 from .conftest import NOW, SLOT_START, World, sign_in_client
-from .gunicorn_server import Browser, Gunicorn
+from .gunicorn_server import Browser, clocked_gunicorn
 from .test_day_page import DAY_URL
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -30,24 +29,10 @@ TIME = re.compile(r'<input type="radio" name="slot" id="id_slot_\d+" value="(\d+
 
 
 @pytest.fixture
-def checkout_redis(settings):
-    """The checkout's Redis database, empty; one test at a time (pytest-xdist) uses it."""
-    import redis
-
-    settings.VAR_DIR.mkdir(exist_ok=True)
-    with open(settings.VAR_DIR / "redis-worker-tests.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        client = redis.Redis.from_url(settings.REDIS_TEST_URL)
-        client.flushdb()
-        try:
-            yield client
-        finally:
-            client.flushdb()
-
-
-@pytest.fixture
-def server(checkout_redis, tmp_path):
-    gunicorn = Gunicorn(workers=WORKERS, log_dir=tmp_path, now=NOW)
+def server(checkout_redis, collected_static, tmp_path):
+    gunicorn = clocked_gunicorn(
+        workers=WORKERS, log_dir=tmp_path, now=NOW, static_root=collected_static
+    )
     try:
         yield gunicorn.start()
     finally:

@@ -14,10 +14,8 @@ import http.client
 import os
 import re
 import secrets
-import shlex
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -29,30 +27,13 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from tests.servers import Gunicorn, free_port
+
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.caddy]
 
 ROOT = Path(__file__).resolve().parents[2]
 HASHED = r"[0-9a-f]{12}"
 TEN_YEARS_IMMUTABLE = "max-age=315360000, public, immutable"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def dockerfile_collectstatic() -> tuple[dict[str, str], list[str]]:
-    """The environment and argv of config/Dockerfile's `RUN … collectstatic` line."""
-    text = (ROOT / "config" / "Dockerfile").read_text().replace("\\\n", " ")
-    line = next(ln for ln in text.splitlines() if ln.startswith("RUN ") and "collectstatic" in ln)
-    words = shlex.split(line[len("RUN ") :])
-    env = {}
-    while "=" in words[0]:
-        name, value = words.pop(0).split("=", 1)
-        env[name] = value
-    assert words[0] == "python", words
-    return env, [sys.executable, *words[1:]]
 
 
 def run(argv: list[str], env: dict[str, str]) -> None:
@@ -125,7 +106,7 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, collected_static):
     tmp = tmp_path_factory.mktemp("deploy")
     server = urlsplit(settings.PG_URL)
     db = f"hwbook_deploy_{os.getpid()}_{secrets.token_hex(3)}"
@@ -139,7 +120,8 @@ def site(tmp_path_factory):
         ca=tmp / "caddy" / "data" / "caddy" / "pki" / "authorities" / "local" / "root.crt",
         db=urlunsplit(server._replace(path=f"/{db}")),
     )
-    site.static_root = tmp / "static"
+    # config/Dockerfile's own collectstatic line, run once for the whole suite (tests/servers.py).
+    site.static_root = collected_static
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
@@ -155,31 +137,22 @@ def site(tmp_path_factory):
         STATIC_ROOT=str(site.static_root),
     )
     processes = []
+    servers = []
     try:
         # docker-compose.yml's one-shot `migrate` service.
         run([sys.executable, "manage.py", "migrate", "--noinput"], env)
-        # config/Dockerfile's build step, with its own placeholders.
-        build_env, argv = dockerfile_collectstatic()
-        run(argv, {**env, **build_env})
-
-        site.gunicorn_log = tmp / "gunicorn.log"
-        with open(site.gunicorn_log, "wb") as out:
-            gunicorn = subprocess.Popen(  # noqa: S603 - fixed argv
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--config=config/gunicorn.conf.py",
-                    f"--bind=127.0.0.1:{site.gunicorn_port}",
-                    "--workers=2",
-                    "config.wsgi:application",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        processes.append((gunicorn, site.gunicorn_log))
+        gunicorn = Gunicorn(
+            env=env,
+            log_dir=tmp,
+            workers=2,
+            options=["--config=config/gunicorn.conf.py"],
+            port=site.gunicorn_port,
+        )
+        site.gunicorn_log = gunicorn.log
+        servers.append(gunicorn)
+        # Booted, and answering (through the proxy's header; without it, the HTTPS redirect).
+        gunicorn.start(host="localhost")
+        processes.append((gunicorn.popen, gunicorn.log))
 
         caddy_home = tmp / "caddy"
         caddy_home.mkdir()
@@ -212,11 +185,6 @@ def site(tmp_path_factory):
         processes.append((caddy, caddy_log))
 
         wait_until(
-            lambda: site.gunicorn_log.read_text().count("Booting worker") >= 2,
-            "gunicorn",
-            processes,
-        )
-        wait_until(
             lambda: site.ca.exists() and site.https("/")[0].status == 200,
             "HTTPS through Caddy",
             processes,
@@ -225,6 +193,8 @@ def site(tmp_path_factory):
     finally:
         for process, _ in reversed(processes):
             stop(process)
+        for server in servers:
+            server.stop()
         with psycopg.connect(admin_dsn, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 

@@ -31,8 +31,9 @@ TEMPLATE = "hw_faults_template"
 
 
 class Cluster:
-    def __init__(self, postgres: PrivatePostgres):
+    def __init__(self, postgres: PrivatePostgres, static_root):
         self.postgres = postgres
+        self.static_root = static_root
 
     def admin(self, sql: str) -> None:
         with psycopg.connect(self.postgres.dsn(), autocommit=True, connect_timeout=5) as conn:
@@ -48,19 +49,20 @@ class Cluster:
 
 
 @pytest.fixture(scope="session")
-def fault_cluster(tmp_path_factory):
+def fault_cluster(tmp_path_factory, collected_static):
     """A private PostgreSQL cluster with the migrated template database."""
     missing = missing_tools()
     if missing:
         pytest.skip("the fault tests need " + ", ".join(missing))
     postgres = PrivatePostgres(private_directory("hw-faults-pg-")).init().start()
     try:
-        cluster = Cluster(postgres)
+        cluster = Cluster(postgres, collected_static)
         cluster.admin(f'CREATE DATABASE "{TEMPLATE}"')
         migrator = Stack(
             postgres=postgres,
             database=TEMPLATE,
             directory=tmp_path_factory.mktemp("faults-template"),
+            static_root=collected_static,
         )
         migrator.django("migrate", "--noinput")
         yield cluster
@@ -78,7 +80,11 @@ def stack_factory(fault_cluster, tmp_path):
         directory = tmp_path / f"stack{len(stacks) + 1}"
         directory.mkdir()
         stack = Stack(
-            postgres=fault_cluster.postgres, database=database, directory=directory, **options
+            postgres=fault_cluster.postgres,
+            database=database,
+            directory=directory,
+            static_root=fault_cluster.static_root,
+            **options,
         )
         stacks.append((stack, database))
         return stack.start()

@@ -12,30 +12,12 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if process is not None and process.poll() is not None:
-                raise RuntimeError(f"process exited ({process.returncode})") from None
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing answers on port {port} after {timeout} s")
+from tests.servers import free_port, wait_port
 
 
 def postgres_bin() -> Path | None:

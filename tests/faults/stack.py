@@ -10,7 +10,6 @@ assertion's message.
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -19,8 +18,9 @@ from pathlib import Path
 import psycopg
 
 from tests.notifications.mail_backend import mail_log_lines
+from tests.servers import Gunicorn, Process
 
-from .services import PrivatePostgres, PrivateRedis, free_port, wait_port
+from .services import PrivatePostgres, PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -30,90 +30,6 @@ BIN = Path(sys.executable).parent
 # so that a test waits seconds; long enough that a send still under way is not taken twice.
 GRACE = 2
 LEASE = 10
-
-
-class Process:
-    """A child process in its own group: started, waited for, signalled, its output kept."""
-
-    def __init__(self, name: str, argv: list[str], *, env: dict, log: Path):
-        self.name = name
-        self.argv = argv
-        self.env = env
-        self.log = log
-        self.popen: subprocess.Popen | None = None
-
-    def start(self) -> "Process":
-        with open(self.log, "ab") as out:
-            self.popen = subprocess.Popen(  # noqa: S603 - argv from the harness
-                self.argv,
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.popen is not None
-        return self.popen.pid
-
-    def running(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def wait_for_output(self, text: str, *, timeout: float = 60.0, since: int = 0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text.encode() in self.log.read_bytes()[since:]:
-                return
-            if not self.running():
-                raise RuntimeError(f"{self.name} exited:\n{self.tail()}")
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name}: no {text!r} after {timeout} s:\n{self.tail()}")
-
-    def signal(self, sig: int, *, group: bool = True) -> None:
-        """`sig` to the whole process group (as systemd's KillMode=control-group does), or
-        with group=False to the main process only."""
-        if not self.running():
-            return
-        if group:
-            os.killpg(self.pid, sig)
-        else:
-            os.kill(self.pid, sig)
-
-    def stop(self, *, timeout: float = 20.0) -> None:
-        if not self.running():
-            return
-        self.signal(signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.signal(signal.SIGKILL)
-            self.popen.wait(timeout=10)
-        self._reap_group()
-
-    def kill(self) -> None:
-        if self.running():
-            self.signal(signal.SIGKILL)
-            self.popen.wait(timeout=10)
-        self._reap_group()
-
-    def _reap_group(self) -> None:
-        # Children left in the group (a pool process whose parent died) are ended too.
-        if self.popen is None:
-            return
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-    def tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 class Stack:
@@ -130,6 +46,7 @@ class Stack:
         postgres: PrivatePostgres,
         database: str,
         directory: Path,
+        static_root: Path,
         env: dict | None = None,
         web_workers: int = 2,
         worker_concurrency: int = 2,
@@ -138,7 +55,7 @@ class Stack:
         self.database = database
         self.directory = directory
         self.redis = PrivateRedis(directory)
-        self.port = free_port()
+        self.static_root = static_root
         self.web_workers = web_workers
         self.worker_concurrency = worker_concurrency
         self.mail_log_path = directory / "mail.jsonl"
@@ -152,7 +69,7 @@ class Stack:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.web.url
 
     def env(self, **extra: str) -> dict:
         keep = {
@@ -175,6 +92,8 @@ class Stack:
             "NOTIFICATION_SENDING_LEASE": str(LEASE),
             "NOTIFICATION_RETRY_BASE": "0.2",
             "OFFICE_CONTACTS_SNAPSHOT": str(self.directory / "office-contacts.json"),
+            # The hashed manifest production renders its pages with (tests/servers.py).
+            "STATIC_ROOT": str(self.static_root),
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
@@ -189,31 +108,16 @@ class Stack:
         self.start_worker()
         return self
 
-    def start_web(self) -> Process:
-        self.web = Process(
-            "gunicorn",
-            [
-                str(BIN / "gunicorn"),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.web_workers),
-                "--timeout",
-                "30",
-                "--graceful-timeout",
-                "10",
-                "--access-logfile",
-                "-",
-                "--access-logformat",
-                "%(m)s %(U)s %(s)s %(M)sms",
-                "--error-logfile",
-                "-",
-            ],
+    def start_web(self) -> Gunicorn:
+        self.web = Gunicorn(
             env=self.env(),
-            log=self.directory / "web.log",
+            log_dir=self.directory,
+            workers=self.web_workers,
+            options=["--timeout", "30", "--graceful-timeout", "10"],
+            access_log="-",
+            port=self.web.port if self.web is not None else None,
+            name="web",
         ).start()
-        wait_port(self.port, process=self.web.popen)
         return self.web
 
     def start_worker(self, *, concurrency: int | None = None, **env: str) -> Process:

@@ -8,70 +8,32 @@ separate process on the test database, serves real links, and its output is read
 """
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from bookings.services.reservations import reservation_access_token
 from jobseekers.signin import sign_in_request_returning
 from tests.factories import JobseekerFactory, ReservationFactory
 from tests.helpers import sign_in_token
+from tests.servers import Gunicorn, Process, free_port, test_database_url, wait_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def database_url() -> str:
-    """The test database pytest-django made, as DATABASE_URL for a server process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db["USER"] or "postgres"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
 
 
 def server_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL"))}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.local",
-        DATABASE_URL=database_url(),
+        DATABASE_URL=test_database_url(),
         # The links below are opened a few times per run; the limit is not what is tested.
         RATE_LIMIT_LINK_PER_IP="10000",
         PYTHONUNBUFFERED="1",
         **extra,
     )
     return env
-
-
-def wait_listening(port: int, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(log.read_text(errors="replace")[-3000:])
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"not listening: {log.read_text(errors='replace')[-3000:]}")
 
 
 def get(url: str) -> int:
@@ -81,16 +43,6 @@ def get(url: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -122,22 +74,19 @@ def _assert_masked(output: str, links: dict, expected_lines: list[str]) -> None:
 
 def test_runserver_as_make_run_starts_it_logs_no_link_token(links, tmp_path):
     port = free_port()
-    log = tmp_path / "runserver.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=server_env(DJANGO_DEBUG="true"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server = Process(
+        "runserver",
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=server_env(DJANGO_DEBUG="true"),
+        log=tmp_path / "runserver.log",
+    ).start()
     try:
-        wait_listening(port, process, log)
+        wait_port(port, timeout=60, process=server.popen)
         statuses = [get(f"http://127.0.0.1:{port}{path}") for path in links["paths"]]
     finally:
-        stop(process)
+        server.stop()
     assert statuses == [200, 200, 200, 404]
-    output = log.read_text(errors="replace")
+    output = server.output()
     _assert_masked(
         output,
         links,
@@ -159,31 +108,18 @@ def test_runserver_as_make_run_starts_it_logs_no_link_token(links, tmp_path):
     ids=["as-deployed", "no-config-file"],
 )
 def test_gunicorns_access_and_error_logs_carry_no_link_token(links, tmp_path, config):
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
     access = tmp_path / "access.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                *config,
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--access-logfile",
-                str(access),
-                "config.wsgi:application",
-            ],
-            cwd=ROOT,
-            env=server_env(DJANGO_DEBUG="false"),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server = Gunicorn(
+        env=server_env(DJANGO_DEBUG="false"),
+        log_dir=tmp_path,
+        workers=2,
+        options=config,
+        access_log=access,
+        access_format=None,  # gunicorn's own, with the referrer
+    )
+    port = server.port
     try:
-        wait_listening(port, process, log)
+        server.start(ready=None)
         statuses = []
         for path in links["paths"]:
             # The referrer is logged too: the page a visitor came from holds the token.
@@ -198,9 +134,9 @@ def test_gunicorns_access_and_error_logs_carry_no_link_token(links, tmp_path, co
             except urllib.error.HTTPError as error:
                 statuses.append(error.code)
     finally:
-        stop(process)
+        server.stop()
     assert statuses == [200, 200, 200, 404]
-    output = log.read_text(errors="replace") + access.read_text(errors="replace")
+    output = server.output() + access.read_text(errors="replace")
     _assert_masked(
         output,
         links,

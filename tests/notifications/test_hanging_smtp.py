@@ -8,12 +8,8 @@ for a retry.
 """
 
 import concurrent.futures
-import fcntl
-import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,12 +18,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from notifications.services.delivery import Outcome, notification_send
 from tests.factories import JobseekerFactory, OfficeFactory
-from tests.notifications.worker import redis_client
+from tests.servers import Gunicorn, production_env
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -71,26 +66,6 @@ class HangingSMTPServer:
         self.sock.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_db(settings):
-    settings.VAR_DIR.mkdir(exist_ok=True)
-    # The checkout's Redis database is shared with the reliability tests: one at a time.
-    with open(settings.VAR_DIR / "redis-worker-tests.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        client = redis_client()
-        client.flushdb()
-        try:
-            yield settings.REDIS_TEST_URL
-        finally:
-            client.flushdb()
-
-
 @pytest.fixture
 def smtp():
     server = HangingSMTPServer()
@@ -99,65 +74,25 @@ def smtp():
 
 
 @pytest.fixture
-def site(redis_db, smtp, tmp_path):
+def site(checkout_redis, collected_static, smtp, tmp_path):
     """gunicorn -w 2 on production settings, mail through the hanging SMTP server."""
-    port = _free_port()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": SITE_SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    server = Gunicorn(
+        env=production_env(
+            static_root=collected_static,
+            SECRET_KEY=SITE_SECRET_KEY,
+            EMAIL_PORT=str(smtp.port),
+            EMAIL_USE_TLS="false",
+            EMAIL_TIMEOUT=str(SMTP_TIMEOUT),
+            SECURE_SSL_REDIRECT="false",
         ),
-        "REDIS_URL": redis_db,
-        "EMAIL_PROVIDER": "smtp",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp.port),
-        "EMAIL_USE_TLS": "false",
-        "EMAIL_TIMEOUT": str(SMTP_TIMEOUT),
-        "SECURE_SSL_REDIRECT": "false",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-    }
-    log = tmp_path / "gunicorn.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--workers=2",
-                "--worker-class=sync",
-                f"--bind=127.0.0.1:{port}",
-                "--timeout=60",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
+        log_dir=tmp_path,
+        workers=2,
+        options=["--worker-class=sync", "--timeout=60"],
+    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)  # noqa: S310 - local test server
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log.read_text(errors="replace")[-3000:]) from None
-                time.sleep(0.2)
-        yield base
+        yield server.start().url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        server.stop()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
