@@ -1,12 +1,10 @@
 """Fixtures of the notification tests: anymail's test backend with a hand-over log, and real
 Celery worker processes on the checkout's Redis database."""
 
-import fcntl
-
 import pytest
 
 from tests.notifications.mail_backend import mail_log_lines
-from tests.notifications.worker import Worker, point_app_at_redis, redis_client, restore_app
+from tests.notifications.worker import Worker, point_app_at_redis, restore_app
 
 ANYMAIL_TEST_BACKEND = "tests.notifications.mail_backend.EmailBackend"
 
@@ -21,20 +19,14 @@ def mail_log(tmp_path, monkeypatch, settings):
 
 
 @pytest.fixture
-def broker(settings):
-    # One test at a time per checkout: its Redis database is flushed, and pytest-xdist would
-    # otherwise run two of these side by side on it.
-    settings.VAR_DIR.mkdir(exist_ok=True)
-    with open(settings.VAR_DIR / "redis-worker-tests.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        client = redis_client()
-        client.flushdb()
-        saved = point_app_at_redis()
-        try:
-            yield client
-        finally:
-            restore_app(saved)
-            client.flushdb()
+def broker(checkout_redis):
+    """This process publishes to the checkout's Redis database (empty, one such test at a time),
+    where the worker processes consume."""
+    saved = point_app_at_redis()
+    try:
+        yield checkout_redis
+    finally:
+        restore_app(saved)
 
 
 @pytest.fixture
