@@ -54,6 +54,17 @@ def wait_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen | N
     raise RuntimeError(f"nothing answers on port {port} after {timeout} s")
 
 
+def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):
+    """The first true value of `predicate()` within `timeout` s, else its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
 class Process:
     """A child process in its own group: started, waited for, signalled, its output kept."""
 

@@ -1,13 +1,23 @@
 """Commands the fault harness runs inside the stack's environment (its database, its settings):
 
     python -m tests.faults.commands seed --bookings 300 [--english-every 3] [--counselors 12]
+        [--prefixes hang,faults,busy]
     python -m tests.faults.commands sweep
+    python -m tests.faults.commands started --minutes 5,9.5,10.5
+    python -m tests.faults.commands sweeps
 
 `seed` writes a bookable world and prints, as JSON, one entry per booking to make: a verified
 jobseeker who agreed to the terms, signed in (a database session with the checklist and the
 details done, as the sign-in link and the journey leave it), and an open slot of their own.
+The n-th jobseeker's address starts with the n-th of `--prefixes` (cycled): the recording
+provider of tests/notifications/mail_backend.py and the SMTP server of tests/faults/services.py
+behave by an address's local part (`lateanswer…` answers late, `hang…` hangs once, …).
 `sweep` runs the outbox sweep once (what beat does every minute) and prints how many rows it
-put back on the queue.
+put back on the queue. `started` writes confirmed reservations of another office that began
+the given minutes ago on the database's clock (invitations sent), for the no-show sweep.
+`sweeps` runs what beat runs every minute (no-shows, outbox, reminders) once, and prints how
+far this process's clock is from the database's (HW_CLOCK_SHIFT moves it, tests/faults/
+settings.py).
 """
 
 import argparse
@@ -24,7 +34,7 @@ def _setup() -> None:
     django.setup()
 
 
-def seed(bookings: int, *, english_every: int, counselors: int) -> list[dict]:
+def seed(bookings: int, *, english_every: int, counselors: int, prefixes: list[str]) -> list[dict]:
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
@@ -85,7 +95,7 @@ def seed(bookings: int, *, english_every: int, counselors: int) -> list[dict]:
             JobseekerFactory.build(
                 office=office,
                 number=f"39990-{n:08d}",
-                email=f"faults{n:05d}@example.jp",
+                email=f"{prefixes[n % len(prefixes)]}{n:05d}@example.jp",
                 preferred_language="en" if english_every and n % english_every == 0 else "ja",
             )
             for n in range(bookings)
@@ -135,6 +145,70 @@ def sweep() -> int:
     return notification_sweep()
 
 
+def started(minutes: list[float]) -> dict[str, int]:
+    """Confirmed reservations (in an office of their own) that began `minutes` ago on the
+    database's clock, their invitations sent: {minutes: reservation id}."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from bookings.sql import db_now
+    from notifications.models import Notification, NotificationStatus
+    from notifications.services.outbox import invitation_queue
+    from tests.factories import (
+        CounselorFactory,
+        JobseekerFactory,
+        OfficeFactory,
+        ReservationFactory,
+        SlotFactory,
+        UserFactory,
+    )
+
+    now = db_now()
+    found = {}
+    with transaction.atomic():
+        office = OfficeFactory(code="started", registration_code="39991")
+        for n, ago in enumerate(minutes):
+            # A counselor each (the times overlap), with a named user: the factories'
+            # sequences start again in every process.
+            counselor = CounselorFactory(
+                office=office, user=UserFactory(username=f"started-counselor{n}")
+            )
+            slot = SlotFactory(counselor=counselor, starts_at=now - dt.timedelta(minutes=ago))
+            reservation = ReservationFactory(
+                slot=slot,
+                jobseeker=JobseekerFactory(
+                    office=office,
+                    number=f"39991-{n:08d}",
+                    email=f"started{n:05d}@example.jp",
+                ),
+            )
+            invitation = invitation_queue(reservation=reservation)
+            Notification.objects.filter(pk=invitation.pk).update(
+                status=NotificationStatus.SENT, sent_at=timezone.now()
+            )
+            found[str(ago)] = reservation.pk
+    return found
+
+
+def sweeps() -> dict:
+    """What beat runs every minute, once; and this process's clock against the database's."""
+    from django.utils import timezone
+
+    from bookings.services.sessions import noshow_sweep
+    from bookings.sql import db_now
+    from notifications.services.sweep import notification_sweep, reminder_sweep
+
+    ahead = (timezone.now() - db_now()).total_seconds()
+    return {
+        "process_clock_ahead_seconds": round(ahead, 1),
+        "no_shows": noshow_sweep(),
+        "outbox_requeued": notification_sweep(),
+        "reminders": reminder_sweep(),
+    }
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
@@ -142,11 +216,24 @@ def main(argv: list[str]) -> None:
     seeding.add_argument("--bookings", type=int, required=True)
     seeding.add_argument("--english-every", type=int, default=3)
     seeding.add_argument("--counselors", type=int, default=12)
+    seeding.add_argument("--prefixes", default="faults")
     commands.add_parser("sweep")
+    starting = commands.add_parser("started")
+    starting.add_argument("--minutes", required=True)
+    commands.add_parser("sweeps")
     args = parser.parse_args(argv)
     _setup()
     if args.command == "seed":
-        result = seed(args.bookings, english_every=args.english_every, counselors=args.counselors)
+        result = seed(
+            args.bookings,
+            english_every=args.english_every,
+            counselors=args.counselors,
+            prefixes=args.prefixes.split(","),
+        )
+    elif args.command == "started":
+        result = started([float(m) for m in args.minutes.split(",")])
+    elif args.command == "sweeps":
+        result = sweeps()
     else:
         result = sweep()
     sys.stdout.write(json.dumps(result) + "\n")

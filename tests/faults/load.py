@@ -194,7 +194,12 @@ class BookingLoad:
         with self._lock:
             return len(self.done)
 
-    def finish(self, *, timeout: float = PATIENCE + 60) -> list[Booking]:
+    def finish(self, *, drain: bool = False, timeout: float = PATIENCE + 60) -> list[Booking]:
+        """No new booking starts (with `drain`: not before the whole plan is booked); the ones
+        under way complete; the bookings made."""
+        if drain:
+            for thread in self._threads:
+                thread.join(timeout=timeout)
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=timeout)

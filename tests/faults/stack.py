@@ -155,12 +155,13 @@ class Stack:
 
     # --- the stack's database and outbox ---
 
-    def manage(self, *args: str, timeout: float = 120.0):
-        """Run `python -m tests.faults.commands …` in the stack's environment; its JSON answer."""
+    def manage(self, *args: str, timeout: float = 120.0, **env: str):
+        """Run `python -m tests.faults.commands …` in the stack's environment (plus `env`); its
+        JSON answer."""
         done = subprocess.run(  # noqa: S603 - fixed argv
             [sys.executable, "-m", "tests.faults.commands", *args],
             cwd=ROOT,
-            env=self.env(),
+            env=self.env(**env),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -186,6 +187,8 @@ class Stack:
         return done.stdout
 
     def seed(self, bookings: int, **options) -> list[dict]:
+        """`bookings` booking plans; options: english_every, counselors, prefixes ("a,b": the
+        local parts of the jobseekers' addresses, cycled)."""
         args = [f"--{name.replace('_', '-')}={value}" for name, value in options.items()]
         return self.manage("seed", f"--bookings={bookings}", *args)
 

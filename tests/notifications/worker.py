@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import connection
 from kombu import pools
 
+from tests.servers import wait_for  # noqa: F401 - the notification tests import it from here
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -141,13 +143,3 @@ class Worker:
             (self.log_dir / f"worker-{n}.log").read_text(errors="replace")
             for n in range(1, self.starts + 1)
         )
-
-
-def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()

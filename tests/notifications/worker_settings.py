@@ -4,22 +4,17 @@ The test settings, plus: the test database pytest-django created (HW_WORKER_DB),
 checkout's Redis database as broker, anymail's test backend (recording hand-overs in
 HW_MAIL_LOG), and short outbox timings so that a test waits seconds, not minutes.
 
-HW_WORKER_DB_PORT reaches PostgreSQL through a test's relay. HW_SMTP_PORT sends through Django's SMTP backend to a test's SMTP server instead (timeout
-HW_SMTP_TIMEOUT seconds). HW_CLOCK_SHIFT moves this process's clock (time-machine, ticking) by
-that many seconds: a worker whose clock is wrong, while PostgreSQL's is right.
+HW_WORKER_DB_PORT reaches PostgreSQL through a test's relay (tests/faults/services.py's
+PostgresGate, which plays a restart). TEST_REDIS_URL gives another broker (a private Redis).
 """
 
-import datetime as dt
-import logging
 import os
-
-import time_machine
 
 from config.settings.test import *  # noqa: F403
 
 DATABASES["default"]["NAME"] = os.environ["HW_WORKER_DB"]  # noqa: F405
 if os.environ.get("HW_WORKER_DB_PORT"):
-    # Through a test's relay (tests/notifications/faults.py), which can play a restart.
+    # Through a test's relay, which can play a restart.
     DATABASES["default"]["HOST"] = "127.0.0.1"  # noqa: F405
     DATABASES["default"]["PORT"] = os.environ["HW_WORKER_DB_PORT"]  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
@@ -29,21 +24,3 @@ MAILERS = {"default": {"BACKEND": "tests.notifications.mail_backend.EmailBackend
 NOTIFICATION_SEND_GRACE = float(os.environ.get("NOTIFICATION_SEND_GRACE", "1"))
 NOTIFICATION_SENDING_LEASE = float(os.environ.get("NOTIFICATION_SENDING_LEASE", "3"))
 NOTIFICATION_RETRY_BASE = float(os.environ.get("NOTIFICATION_RETRY_BASE", "0.2"))
-
-if os.environ.get("HW_SMTP_PORT"):
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": "127.0.0.1",
-                "port": int(os.environ["HW_SMTP_PORT"]),
-                "timeout": float(os.environ.get("HW_SMTP_TIMEOUT", "2")),
-            },
-        }
-    }
-
-if os.environ.get("HW_CLOCK_SHIFT"):
-    _shift = dt.timedelta(seconds=float(os.environ["HW_CLOCK_SHIFT"]))
-    # Started here, before Celery forks its pool: every process of this worker runs skewed.
-    time_machine.travel(dt.datetime.now(dt.UTC) + _shift, tick=True).start()
-    logging.getLogger(__name__).warning("worker clock shifted by %s", _shift)
