@@ -46,7 +46,14 @@ from bookings.models import (
     StaffProfile,
 )
 from consent.models import TermsVersion
-from jobseekers.models import AuditAction, AuditEntry, RosterEntry, UsageExport, UsageRecord
+from jobseekers.models import (
+    AuditAction,
+    AuditEntry,
+    RegistrationRequest,
+    RosterEntry,
+    UsageExport,
+    UsageRecord,
+)
 from jobseekers.usage import usage_record_write
 from notifications.models import Notification, NotificationKind, TrackingEvent
 from security.models import SessionCutoff
@@ -256,6 +263,19 @@ class World:
             valid_until=TODAY + dt.timedelta(days=60),
             imported_at=CLOCK,
             imported_by=staff,
+        )
+        # Someone asked online to book with the first jobseeker's number (the decide pages show
+        # the number's record beside the request).
+        RegistrationRequest.objects.create(
+            office=office,
+            number=first.number,
+            family_name=f"申請{tag}",
+            given_name=f"名{tag}",
+            family_name_kana="シンセイ",
+            given_name_kana="ハナコ",
+            email=f"{ascii_tag}-request@example.jp",
+            created_at=CLOCK,
+            received_at=CLOCK,
         )
         AuditEntry.objects.create(
             at=CLOCK,
