@@ -1,10 +1,8 @@
 """Suite-wide fixtures, and the rule for tests that need real services.
 
-A test marked `postgres`, `redis`, `browser` or `caddy` runs when that service is present and is
-skipped with the reason otherwise. With REQUIRE_SERVICES=1 (CI) a missing service fails the run.
-A test marked `postgres`, `redis`, `browser` or `faults` runs when that service (for `faults`:
-the programs to start private Redis and PostgreSQL servers) is present and is skipped with the
-reason otherwise. With REQUIRE_SERVICES=1 (CI) a missing service fails the run.
+A test marked `postgres`, `redis`, `browser`, `caddy` or `faults` runs when that service (for
+`faults`: the programs to start private Redis and PostgreSQL servers) is present and is skipped
+with the reason otherwise. With REQUIRE_SERVICES=1 (CI) a missing service fails the run.
 """
 
 import os
