@@ -4,7 +4,7 @@
         [--prefixes hang,faults,busy]
     python -m tests.faults.commands sweep
     python -m tests.faults.commands started --minutes 5,9.5,10.5
-    python -m tests.faults.commands sweeps
+    python -m tests.faults.commands sweeps [--times 3] [--pause 1]
 
 `seed` writes a bookable world and prints, as JSON, one entry per booking to make: a verified
 jobseeker who agreed to the terms, signed in (a database session with the checklist and the
@@ -15,8 +15,8 @@ behave by an address's local part (`lateanswer…` answers late, `hang…` hangs
 `sweep` runs the outbox sweep once (what beat does every minute) and prints how many rows it
 put back on the queue. `started` writes confirmed reservations of another office that began
 the given minutes ago on the database's clock (invitations sent), for the no-show sweep.
-`sweeps` runs what beat runs every minute (no-shows, outbox, reminders) once, and prints how
-far this process's clock is from the database's (HW_CLOCK_SHIFT moves it, tests/faults/
+`sweeps` runs what beat runs every minute (no-shows, outbox, reminders), each time once a send is
+under way, and prints how far this process's clock is from the database's (HW_CLOCK_SHIFT moves it, tests/faults/
 settings.py).
 """
 
@@ -192,21 +192,40 @@ def started(minutes: list[float]) -> dict[str, int]:
     return found
 
 
-def sweeps() -> dict:
-    """What beat runs every minute, once; and this process's clock against the database's."""
+def sweeps(times: int, pause: float) -> list[dict]:
+    """What beat runs every minute, `times` times, each once a send is under way (a row in
+    `sending`, up to 30 s), `pause` s apart; and this process's clock against the database's."""
+    import time
+
     from django.utils import timezone
 
     from bookings.services.sessions import noshow_sweep
     from bookings.sql import db_now
+    from notifications.models import Notification, NotificationStatus
     from notifications.services.sweep import notification_sweep, reminder_sweep
 
-    ahead = (timezone.now() - db_now()).total_seconds()
-    return {
-        "process_clock_ahead_seconds": round(ahead, 1),
-        "no_shows": noshow_sweep(),
-        "outbox_requeued": notification_sweep(),
-        "reminders": reminder_sweep(),
-    }
+    runs = []
+    for _ in range(times):
+        waited = time.monotonic()
+        while not Notification.objects.filter(status=NotificationStatus.SENDING).exists():
+            if time.monotonic() - waited > 30:
+                break
+            time.sleep(0.1)
+        runs.append(
+            {
+                "sends_in_flight": Notification.objects.filter(
+                    status=NotificationStatus.SENDING
+                ).count(),
+                "process_clock_ahead_seconds": round(
+                    (timezone.now() - db_now()).total_seconds(), 1
+                ),
+                "no_shows": noshow_sweep(),
+                "outbox_requeued": notification_sweep(),
+                "reminders": reminder_sweep(),
+            }
+        )
+        time.sleep(pause)
+    return runs
 
 
 def main(argv: list[str]) -> None:
@@ -220,7 +239,9 @@ def main(argv: list[str]) -> None:
     commands.add_parser("sweep")
     starting = commands.add_parser("started")
     starting.add_argument("--minutes", required=True)
-    commands.add_parser("sweeps")
+    sweeping = commands.add_parser("sweeps")
+    sweeping.add_argument("--times", type=int, default=1)
+    sweeping.add_argument("--pause", type=float, default=1.0)
     args = parser.parse_args(argv)
     _setup()
     if args.command == "seed":
@@ -233,7 +254,7 @@ def main(argv: list[str]) -> None:
     elif args.command == "started":
         result = started([float(m) for m in args.minutes.split(",")])
     elif args.command == "sweeps":
-        result = sweeps()
+        result = sweeps(args.times, args.pause)
     else:
         result = sweep()
     sys.stdout.write(json.dumps(result) + "\n")

@@ -41,13 +41,13 @@ def test_bookings_go_on_through_a_postgres_restart(stack_factory, mode):
     stack = stack_factory(env={"HW_MAIL_SLOW": "1"})
     plan = stack.seed(400, prefixes=",".join(["lateanswer"] + ["faults"] * 7))
     load = BookingLoad(stack.url, plan, clients=6, pause=0.2).start()
-    time.sleep(4)
+    time.sleep(3)
     before = load.count()
     took = []
     for away in AWAY:
         took.append(round(stack.postgres.restart(mode, down_for=away), 2))
-        time.sleep(3)
-    time.sleep(2)
+        time.sleep(2)
+    time.sleep(1)
     bookings = load.finish()
     # No sweep yet (the stack runs no beat): what the worker sends by itself.
     wait_for(lambda: not _queued(stack), timeout=40, interval=0.5)

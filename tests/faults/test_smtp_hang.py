@@ -35,7 +35,7 @@ def test_a_hanging_mail_server_during_bookings(stack_factory):
                 "EMAIL_TIMEOUT": str(TIMEOUT),
             }
         )
-        plan = stack.seed(60, prefixes="hang,faults,faults,busy,faults,faults")
+        plan = stack.seed(48, prefixes="hang,faults,faults,busy,faults,faults")
         bookings = BookingLoad(stack.url, plan, clients=4).start().finish(drain=True)
         settled = stack.invitations_settled()
         delivered = smtp.delivered()
