@@ -3,6 +3,7 @@
 - `free_port()`, `wait_port()`;
 - `Process`: a child process in its own process group, its output kept in a file, signalled
   as a whole group (systemd's `KillMode=control-group`) or its main process only;
+- `CeleryWorker`: `celery -A config worker`, started and waited for until it is ready;
 - `Gunicorn`: the portal served by gunicorn (`config.wsgi:application`), started and waited for
   until every worker has booted and a page answers; `served()` reads its access log;
 - `production_env()`: the environment of a process on `config.settings.production` against
@@ -253,6 +254,34 @@ class Gunicorn(Process):
             for m in map(ACCESS_LINE.match, text.splitlines())
             if m
         ]
+
+
+class CeleryWorker(Process):
+    """`celery -A config worker` (prefork, `concurrency` pool processes) in its own process
+    group; `start()` returns once it is ready to receive."""
+
+    def __init__(self, *, name: str, env: dict, log: Path, concurrency: int, hostname: str):
+        argv = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=INFO",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname={hostname}@%h",
+        ]
+        super().__init__(name, argv, env=env, log=log)
+
+    def start(self, *, timeout: float = 60.0) -> "CeleryWorker":
+        super().start()
+        self.wait_for_output("ready.", timeout=timeout)
+        return self
 
 
 def test_database_url() -> str:

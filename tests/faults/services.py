@@ -65,17 +65,19 @@ def missing_tools() -> list[str]:
 
 class PrivateRedis:
     """`redis-server` on a free port, without persistence: a restart comes back empty, as a
-    Redis restarted without its data would."""
+    Redis restarted without its data would. With `password`, clients must give it (AUTH)."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, password: str = ""):
         self.directory = directory
+        self.password = password
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> "PrivateRedis":
         self.starts += 1
@@ -93,6 +95,7 @@ class PrivateRedis:
                 "no",
                 "--dir",
                 str(self.directory),
+                *(["--requirepass", self.password] if self.password else []),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 
 from tests.notifications.mail_backend import mail_log_lines
-from tests.servers import Gunicorn, Process
+from tests.servers import CeleryWorker, Gunicorn
 
 from .services import PrivatePostgres, PrivateRedis
 
@@ -60,9 +60,9 @@ class Stack:
         self.worker_concurrency = worker_concurrency
         self.mail_log_path = directory / "mail.jsonl"
         self.extra_env = env or {}
-        self.web: Process | None = None
-        self.worker: Process | None = None
-        self.workers: list[Process] = []
+        self.web: Gunicorn | None = None
+        self.worker: CeleryWorker | None = None
+        self.workers: list[CeleryWorker] = []
         self._secret = secrets.token_urlsafe(40)
 
     # --- environment ---
@@ -120,29 +120,15 @@ class Stack:
         ).start()
         return self.web
 
-    def start_worker(self, *, concurrency: int | None = None, **env: str) -> Process:
+    def start_worker(self, *, concurrency: int | None = None, **env: str) -> CeleryWorker:
         number = len(self.workers) + 1
-        worker = Process(
-            f"worker{number}",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel=INFO",
-                "--pool=prefork",
-                f"--concurrency={concurrency or self.worker_concurrency}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                f"--hostname=faults{number}@%h",
-            ],
+        worker = CeleryWorker(
+            name=f"worker{number}",
             env=self.env(**env),
             log=self.directory / f"worker{number}.log",
+            concurrency=concurrency or self.worker_concurrency,
+            hostname=f"faults{number}",
         ).start()
-        worker.wait_for_output("ready.")
         self.workers.append(worker)
         self.worker = worker
         return worker

@@ -3,8 +3,8 @@
 import io
 import logging
 import re
+import shutil
 import sys
-import time
 
 import pytest
 import time_machine
@@ -336,38 +336,16 @@ def test_names_and_phone_numbers_of_a_jobseeker_in_context_stay_masked_beside_id
 @pytest.fixture
 def private_redis(tmp_path):
     """A Redis of this test's own, with a password, on a free port; stopped after the test."""
-    import shutil
-    import socket
-    import subprocess
+    from tests.faults.services import PrivateRedis
 
-    import redis
-
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     password = "pw-" + "x9" * 10
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--requirepass", password, "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://:{password}@127.0.0.1:{port}/0"
+    server = PrivateRedis(tmp_path, password=password).start()
     try:
-        client = redis.Redis.from_url(url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield url, password, port
+        yield server.url, password, server.port
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 @pytest.mark.redis

@@ -15,7 +15,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +25,6 @@ from tests.servers import Gunicorn, production_env
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 # What the old code did: the email was sent inside the request, with this timeout.
 SMTP_TIMEOUT = 20
 # Bound on a page while the mail server hangs (a loaded 2-core machine included).

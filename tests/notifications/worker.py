@@ -2,9 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import redis
@@ -13,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from kombu import pools
 
-from tests.servers import wait_for  # noqa: F401 - the notification tests import it from here
+from tests.servers import CeleryWorker, wait_for  # noqa: F401 - wait_for: imported from here
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,15 +48,21 @@ def _switch(app, url, options) -> None:
 
 
 class Worker:
-    """`celery -A config worker` in its own process group, killable as a whole."""
+    """A real worker on the test database (tests/notifications/worker_settings.py), in its own
+    process group, killable as a whole; started again by `start()` (each start its own log)."""
 
     def __init__(self, *, mail_log: Path, log_dir: Path, concurrency: int = 1, env=None):
         self.mail_log = mail_log
         self.log_dir = log_dir
         self.concurrency = concurrency
         self.extra_env = env or {}
-        self.process: subprocess.Popen | None = None
+        self.current: CeleryWorker | None = None
         self.starts = 0
+
+    @property
+    def process(self):
+        """The running worker's main process (a Popen)."""
+        return self.current.popen if self.current is not None else None
 
     def start(self) -> "Worker":
         self.starts += 1
@@ -70,73 +73,31 @@ class Worker:
             "HW_MAIL_LOG": str(self.mail_log),
             **self.extra_env,
         }
-        with open(self.log_dir / f"worker-{self.starts}.log", "wb") as out:
-            self.process = self._spawn(env, out)
-        self._wait_ready()
-        return self
-
-    def _spawn(self, env: dict, out) -> subprocess.Popen:
-        return subprocess.Popen(  # noqa: S603 - fixed argv
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel=INFO",
-                "--pool=prefork",
-                f"--concurrency={self.concurrency}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                f"--hostname=reliability{self.starts}@%h",
-            ],
-            cwd=ROOT,
+        self.current = CeleryWorker(
+            name=f"worker-{self.starts}",
             env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def _wait_ready(self, timeout: float = 30.0) -> None:
-        log = self.log_dir / f"worker-{self.starts}.log"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited: {log.read_text(errors='replace')[-2000:]}")
-            if b"ready." in log.read_bytes():
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"worker not ready: {log.read_text(errors='replace')[-2000:]}")
+            log=self.log_dir / f"worker-{self.starts}.log",
+            concurrency=self.concurrency,
+            hostname=f"reliability{self.starts}",
+        ).start(timeout=30)
+        return self
 
     def kill(self) -> None:
         """SIGKILL to the worker and its pool children: nothing gets to clean up."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        if self.current is not None:
+            self.current.kill()
 
     def term(self, *, group: bool) -> None:
         """SIGTERM to the main process (docker stop, KillMode=mixed) or to the whole process
         group (systemd's default KillMode=control-group, `kill -TERM -<pgid>`)."""
-        if group:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        else:
-            self.process.send_signal(signal.SIGTERM)
+        self.current.signal(signal.SIGTERM, group=group)
 
     def wait_exit(self, timeout: float) -> int | None:
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
+        return self.current.wait_exit(timeout)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.current is not None:
+            self.current.stop(timeout=15)
 
     def log_text(self) -> str:
         return "\n".join(
