@@ -403,7 +403,6 @@ def terms(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
         {
             "form": form,
             "version": version,
-            "body": (version.body_en if english and version.body_en else version.body),
             "summary": (version.summary_en if english and version.summary_en else version.summary),
             "changed": changed,
             "office": office,
