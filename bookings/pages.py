@@ -5,9 +5,11 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from notifications.ics import google_calendar_url
+from notifications.ics import google_calendar_url, outlook_calendar_url
+from notifications.services.sweep import reminder_time
 
 from . import ratelimit
+from .calendar import format_jp_date, tokyo_date
 from .models import Reservation
 
 STEPS = [
@@ -63,3 +65,19 @@ def rate_limited(request: HttpRequest, rule: ratelimit.Limit) -> HttpResponse:
 
 def google_url(reservation: Reservation) -> str:
     return google_calendar_url(reservation, language=page_language())
+
+
+def outlook_url(reservation: Reservation) -> str:
+    return outlook_calendar_url(reservation, language=page_language())
+
+
+def reminder_note(reservation: Reservation) -> str:
+    """When the day-before reminder will come, or "" when this booking gets none (it was made
+    after its reminder time: the invitation has just gone out). The rule is reminder_sweep's."""
+    due = reminder_time(reservation)
+    if reservation.created_at >= due:
+        return ""
+    return _("We will email you a reminder on %(day)s at about %(hour)s:00.") % {
+        "day": format_jp_date(tokyo_date(due), page_language()),
+        "hour": due.hour,
+    }

@@ -59,7 +59,7 @@ from .forms import (
     TimeForm,
 )
 from .models import SLOT_LENGTH, Reservation, Slot
-from .pages import google_url, page_language, rate_limited, render_page
+from .pages import google_url, outlook_url, page_language, rate_limited, reminder_note, render_page
 from .selectors import (
     booking_months,
     calendar_month,
@@ -762,5 +762,7 @@ def confirmation(request: HttpRequest, token: str) -> HttpResponse:
             "page_url": reverse("bookings:reservation", kwargs={"token": token}),
             "ics_url": reverse("bookings:reservation_ics", kwargs={"token": token}),
             "google_url": google_url(reservation),
+            "outlook_url": outlook_url(reservation),
+            "reminder": reminder_note(reservation),
         },
     )

@@ -14,7 +14,7 @@ from notifications.ics import METHOD_PUBLISH, reservation_ics
 from .calendar import format_jp_range
 from .errors import BookingError, InvalidTransition
 from .models import CancelChannel, Reservation, ReservationStatus
-from .pages import google_url, page_language, render_page
+from .pages import google_url, outlook_url, page_language, reminder_note, render_page
 from .selectors import invitation_sent
 from .services.reservations import reservation_cancel
 from .tokens import hash_token
@@ -56,6 +56,8 @@ def _reservation_context(reservation: Reservation, token: str, now: dt.datetime)
         and reservation.starts_at > now,
         "ics_url": reverse("bookings:reservation_ics", kwargs={"token": token}),
         "google_url": google_url(reservation),
+        "outlook_url": outlook_url(reservation),
+        "reminder": reminder_note(reservation),
     }
 
 
