@@ -647,7 +647,12 @@ def details(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
             return redirect(_next_step(request, jobseeker, timezone.now()))
     else:
         form = DetailsForm(initial=request.session.get(SESSION_DETAILS) or {})
-    return render_page(request, "bookings/details.html", {"form": form}, step="details")
+    return render_page(
+        request,
+        "bookings/details.html",
+        {"form": form, "slot": _slot_summary(request.session.get(SESSION_SLOT))},
+        step="details",
+    )
 
 
 # 8. Check answers and submit (9. commit)

@@ -1,5 +1,6 @@
-"""The confirmation and the reservation page offer Outlook as the invitation email does, and say
-when the day-before reminder will come (and nothing when this booking gets none)."""
+"""The details page shows the chosen time; the confirmation and the reservation page offer
+Outlook as the invitation email does, and say when the day-before reminder will come (and
+nothing when this booking gets none)."""
 
 import re
 
@@ -11,7 +12,7 @@ from bookings.models import Reservation
 from bookings.services.reservations import reservation_access_token, reservation_create
 from tests.factories import tokyo
 
-from .conftest import FULL_CHECKLIST, NOW
+from .conftest import FULL_CHECKLIST, NOW, sign_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,10 @@ def test_english_reminder(world):
     main = _main(client.get(f"/book/done/{token}/"))
     assert "We will email you a reminder on" in main and "at about 17:00" in main
     assert "Add to Outlook" in main
+
+
+def test_the_details_page_shows_the_chosen_time(client, world):
+    sign_in_client(client, world.jobseeker, slot=world.slot)
+    main = _main(client.get("/book/details/"))
+    chosen = re.search(r'<p class="chosen-time" id="chosen-time">(.*?)</p>', main, re.S).group(1)
+    assert "2026年12月3日（木）10:00〜10:30" in chosen and 'href="/book/date/"' in chosen
