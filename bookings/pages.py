@@ -1,16 +1,18 @@
 """Rendering the public pages: the step indicator, the error title, the 429 page."""
 
+import datetime as dt
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from notifications.ics import google_calendar_url, outlook_calendar_url
 from notifications.services.sweep import reminder_time
 
 from . import ratelimit
-from .calendar import format_jp_date, tokyo_date
-from .models import Reservation
+from .calendar import TOKYO, format_jp_date, tokyo_date
+from .models import Office, Reservation
 
 STEPS = [
     ("identify", _("Identify yourself")),
@@ -53,10 +55,19 @@ def page_language() -> str:
 
 
 def rate_limited(request: HttpRequest, rule: ratelimit.Limit) -> HttpResponse:
+    """The 429 page: when to try again (minutes and the Japan clock time), why, and the offices'
+    phone numbers, which work meanwhile."""
+    wait = ratelimit.retry_after(rule)
+    again = timezone.localtime(timezone.now() + dt.timedelta(seconds=wait), TOKYO)
     response = render_page(
         request,
         "bookings/rate_limited.html",
-        {"minutes": max(1, ratelimit.retry_after(rule) // 60)},
+        {
+            "minutes": max(1, wait // 60),
+            "again_at": f"{again:%H:%M}",
+            "to_this_address": rule.name == "identify_recipient",
+            "offices": Office.objects.filter(is_active=True).order_by("code"),
+        },
         status=429,
     )
     response["Retry-After"] = str(ratelimit.retry_after(rule))

@@ -1,5 +1,6 @@
 """Brute force and enumeration of the public side: limits on Redis, one answer for all."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 
+from bookings.calendar import TOKYO
 from jobseekers.models import Jobseeker, RegistrationRequest, SignInToken
 from notifications.models import Notification, NotificationKind
 from security.client_ip import client_ip
@@ -336,3 +338,19 @@ def test_the_client_address_trusts_only_the_configured_proxies(
     with override_settings(TRUSTED_PROXY_COUNT=proxies):
         request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
         assert client_ip(request) == expected
+
+
+def test_the_429_page_says_when_why_and_whom_to_phone(world, settings):
+    """A lock-out is not a dead end: the clock time to try again, why (this address has had its
+    emails), and every office's phone number."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "identify_recipient": (1, 3600)}
+    data = {"number": "33010-99999999", "email": "mistyped@example.jp"}
+    assert Client().post("/identify/returning/", data).status_code == 302
+    limited = Client(REMOTE_ADDR="198.51.100.77").post("/identify/returning/", data)
+    assert limited.status_code == 429
+    page = re.search(r"<main.*?</main>", limited.content.decode(), re.S).group(0)
+    wait = int(limited["Retry-After"])
+    again = (NOW + dt.timedelta(seconds=wait)).astimezone(TOKYO)
+    assert f"（{again:%H:%M}以降に）" in page
+    assert "この1時間にすでに何通かメールをお送りしています" in page
+    assert f'href="tel:{world.office.phone}"' in page
