@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from notifications.ics import METHOD_PUBLISH, reservation_ics
+from notifications.ics import METHOD_CANCEL, METHOD_PUBLISH, reservation_ics
 
 from .calendar import format_jp_range
 from .errors import BookingError, InvalidTransition
@@ -74,7 +74,12 @@ def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def reservation_ics_download(request: HttpRequest, token: str) -> HttpResponse:
     reservation = reservation_by_token(token)
-    body = reservation_ics(reservation, method=METHOD_PUBLISH, language=page_language())
+    # A calendar that imported the file earlier learns from this one that it is off: the same
+    # UID, the reservation's (raised) SEQUENCE, STATUS:CANCELLED and no alarm.
+    gone = reservation.status in (ReservationStatus.CANCELLED, ReservationStatus.NO_SHOW)
+    body = reservation_ics(
+        reservation, method=METHOD_CANCEL if gone else METHOD_PUBLISH, language=page_language()
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="consultation-{reservation.reference}.ics"'
