@@ -182,8 +182,17 @@ class DetailsForm(JourneyForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("interpreter") and not (data.get("interpreter_language") or "").strip():
+        language = (data.get("interpreter_language") or "").strip()
+        if data.get("interpreter") and not language:
             self.add_error("interpreter_language", _("Enter the language of the interpretation."))
-        if not data.get("interpreter"):
-            data["interpreter_language"] = ""
+        elif language and not data.get("interpreter") and "interpreter" not in self.errors:
+            # Typed but the box left empty: never silently dropped (the check page would say
+            # "none"); the jobseeker says which they meant.
+            self.add_error(
+                "interpreter",
+                _(
+                    "You entered a language of interpretation: tick this box if an interpreter "
+                    "will attend, or clear the language."
+                ),
+            )
         return data

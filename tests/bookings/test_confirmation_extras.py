@@ -10,6 +10,7 @@ from django.test import Client
 
 from bookings.models import Reservation
 from bookings.services.reservations import reservation_access_token, reservation_create
+from bookings.views import SESSION_DETAILS
 from tests.factories import tokyo
 
 from .conftest import FULL_CHECKLIST, NOW, sign_in_client
@@ -68,3 +69,15 @@ def test_the_details_page_shows_the_chosen_time(client, world):
     main = _main(client.get("/book/details/"))
     chosen = re.search(r'<p class="chosen-time" id="chosen-time">(.*?)</p>', main, re.S).group(1)
     assert "2026年12月3日（木）10:00〜10:30" in chosen and 'href="/book/date/"' in chosen
+
+
+def test_a_language_without_the_interpreter_box_is_an_error_not_dropped(client, world):
+    sign_in_client(client, world.jobseeker, slot=world.slot)
+    response = client.post("/book/details/", {"interpreter_language": "ベトナム語"})
+    assert response.status_code == 200
+    main = _main(response)
+    assert 'href="#id_interpreter"' in main and "通訳の言語が入力されています" in main
+    assert SESSION_DETAILS not in client.session
+    # Ticked, it goes through with the language.
+    client.post("/book/details/", {"interpreter": "on", "interpreter_language": "ベトナム語"})
+    assert client.session[SESSION_DETAILS]["interpreter_language"] == "ベトナム語"
