@@ -59,6 +59,20 @@ CHECKLIST_ITEMS: list[tuple[str, str]] = [
 
 CHECKLIST_KEYS = [key for key, _label in CHECKLIST_ITEMS]
 
+# A few words naming each item, for the error message of an item left unticked (the error
+# summary names which one, not "confirm this item" eight times).
+CHECKLIST_SHORT: dict[str, str] = {
+    "secure_device": _("a safe device"),
+    "no_unknown_wifi": _("no unknown Wi-Fi"),
+    "os_supported": _("up-to-date system and software"),
+    "firewall_on": _("the firewall"),
+    "no_file_sharing": _("no file-sharing software"),
+    "antivirus_current": _("antivirus software"),
+    "app_ready": _("the video app"),
+    "private_room": _("a private place"),
+    "no_recording": _("no recording"),
+}
+
 
 def checklist_missing(checklist: dict | None) -> list[str]:
     """The keys not confirmed (every item is required)."""

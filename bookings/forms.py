@@ -9,7 +9,7 @@ from jobseekers.kana import normalize_kana
 from jobseekers.numbers import normalize_jobseeker_number
 from jobseekers.signin import office_for_number
 
-from .checklist import CHECKLIST_ITEMS
+from .checklist import CHECKLIST_ITEMS, CHECKLIST_SHORT
 from .services.reservations import LANGUAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 
 NAME_MAX_LENGTH = 50
@@ -40,6 +40,13 @@ class JobseekerNumberField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Jobseeker number (求職番号)"))
         kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Enter your jobseeker number."),
+                "max_length": _("The jobseeker number is too long: check it on your card."),
+            },
+        )
+        kwargs.setdefault(
             "help_text",
             _(
                 "As printed on your Hello Work card: 5 digits, a dash and up to 8 digits, "
@@ -61,14 +68,23 @@ def _email_field() -> forms.EmailField:
     field = forms.EmailField(
         label=_("Email address"),
         max_length=254,
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter the email address in the correct form, like name@example.jp."),
+            "max_length": _("The email address must be 254 characters or fewer."),
+        },
         help_text=_("We send a one-time link to this address to confirm it."),
     )
     field.widget.attrs.update({"autocomplete": "email", "spellcheck": "false"})
     return field
 
 
-def _name_field(label, autocomplete: str) -> forms.CharField:
-    field = forms.CharField(label=label, max_length=NAME_MAX_LENGTH)
+def _messages(required, too_long) -> dict:
+    return {"required": required, "max_length": too_long}
+
+
+def _name_field(label, autocomplete: str, messages: dict) -> forms.CharField:
+    field = forms.CharField(label=label, max_length=NAME_MAX_LENGTH, error_messages=messages)
     field.widget.attrs["autocomplete"] = autocomplete
     return field
 
@@ -86,10 +102,32 @@ class KanaField(forms.CharField):
 
 class FirstVisitForm(JourneyForm):
     number = JobseekerNumberField()
-    family_name = _name_field(_("Family name (姓)"), "family-name")
-    given_name = _name_field(_("Given name (名)"), "given-name")
-    family_name_kana = KanaField(label=_("Family name reading (セイ)"))
-    given_name_kana = KanaField(label=_("Given name reading (メイ)"))
+    family_name = _name_field(
+        _("Family name (姓)"),
+        "family-name",
+        _messages(
+            _("Enter your family name."), _("The family name must be 50 characters or fewer.")
+        ),
+    )
+    given_name = _name_field(
+        _("Given name (名)"),
+        "given-name",
+        _messages(_("Enter your given name."), _("The given name must be 50 characters or fewer.")),
+    )
+    family_name_kana = KanaField(
+        label=_("Family name reading (セイ)"),
+        error_messages=_messages(
+            _("Enter the reading of your family name."),
+            _("The reading of the family name must be 50 characters or fewer."),
+        ),
+    )
+    given_name_kana = KanaField(
+        label=_("Given name reading (メイ)"),
+        error_messages=_messages(
+            _("Enter the reading of your given name."),
+            _("The reading of the given name must be 50 characters or fewer."),
+        ),
+    )
     email = _email_field()
 
     def clean_number(self):
@@ -140,7 +178,11 @@ class ChecklistForm(JourneyForm):
         for key, label in CHECKLIST_ITEMS:
             self.fields[key] = forms.BooleanField(
                 label=label,
-                error_messages={"required": _("Confirm this item to continue.")},
+                error_messages={
+                    "required": format_lazy(
+                        _("Tick the box to confirm: {item}."), item=CHECKLIST_SHORT[key]
+                    )
+                },
             )
 
     def checklist(self) -> dict[str, bool]:
@@ -167,6 +209,11 @@ class DetailsForm(JourneyForm):
         label=_("Language of the interpretation"),
         max_length=LANGUAGE_MAX_LENGTH,
         required=False,
+        error_messages={
+            "max_length": format_lazy(
+                _("The language must be {count} characters or fewer."), count=LANGUAGE_MAX_LENGTH
+            )
+        },
         help_text=_("Only if an interpreter attends, e.g. Portuguese, Vietnamese."),
     )
     assistant_attends = forms.BooleanField(
@@ -176,6 +223,11 @@ class DetailsForm(JourneyForm):
         label=_("Anything the counselor should know beforehand"),
         max_length=NOTE_MAX_LENGTH,
         required=False,
+        error_messages={
+            "max_length": format_lazy(
+                _("The note must be {count} characters or fewer."), count=NOTE_MAX_LENGTH
+            )
+        },
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=format_lazy(_("Optional. Up to {count} characters."), count=NOTE_MAX_LENGTH),
     )
