@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.errors import DomainError
 from jobseekers.admin_audit import ChangePageViewAudit
 from jobseekers.services import audit_record_views
 
@@ -27,7 +28,6 @@ from .admin_schedule import schedule_view
 from .admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from .admin_session import figures_view, reservation_session_view
 from .calendar import TOKYO, closed_reason, tokyo_date
-from .errors import BookingError
 from .models import (
     SLOT_LENGTH,
     Bureau,
@@ -259,7 +259,7 @@ class SlotAdmin(OfficeScopedAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         try:
             return super().add_view(request, form_url, extra_context)
-        except BookingError as exc:
+        except DomainError as exc:
             # Another slot won a race after the form's check (slot_create refused): say so.
             self.message_user(request, exc.message, messages.ERROR)
             return redirect(request.get_full_path())
@@ -279,7 +279,7 @@ class SlotAdmin(OfficeScopedAdmin):
             try:
                 slot_block(slot=slot, reason=str(_("Blocked by staff")))
                 blocked += 1
-            except BookingError as exc:
+            except DomainError as exc:
                 refused.append((slot, exc))
         if blocked:
             self.message_user(
@@ -298,7 +298,7 @@ class SlotAdmin(OfficeScopedAdmin):
             try:
                 slot_unblock(slot=slot)
                 opened += 1
-            except BookingError as exc:
+            except DomainError as exc:
                 self.message_user(
                     request, format_html("{}: {}", slot, exc.message), messages.WARNING
                 )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import DomainError
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record
@@ -22,7 +23,6 @@ from jobseekers.services import audit_record
 from .admin_scope import scoped_or_404, scoped_queryset
 from .calendar import format_jp_range
 from .dates import CallTimeField, call_time_default
-from .errors import BookingError
 from .models import Counselor, Reservation, ReservationStatus, Slot
 from .selectors import free_slots, upcoming_for_phone
 from .services.reservations import (
@@ -166,7 +166,7 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
                         called_at=data["called_at"],
                         note=data["note"],
                     )
-                except BookingError as exc:
+                except DomainError as exc:
                     messages.error(request, exc.message)
                 else:
                     messages.success(
@@ -190,7 +190,7 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
                         called_at=data["called_at"],
                         note=data["note"],
                     )
-                except BookingError as exc:
+                except DomainError as exc:
                     messages.error(request, exc.message)
                 else:
                     messages.success(
@@ -286,7 +286,7 @@ def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
                         note=data["note"],
                         now=now,
                     )
-                except BookingError as exc:
+                except DomainError as exc:
                     messages.error(request, exc.message)
                 else:
                     messages.success(

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import DomainError
 from jobseekers.models import Jobseeker
 from jobseekers.policy import (
     jobseeker_clear_review,
@@ -29,7 +30,6 @@ from jobseekers.services import audit_record_views
 
 from .admin_scope import scoped_or_404, scoped_queryset
 from .calendar import format_jp_range
-from .errors import BookingError
 from .models import Office, Reservation, ReservationStatus
 from .selectors import office_week_figures
 from .services.reservations import follow_up_allowed
@@ -124,7 +124,7 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
                     )
             else:
                 messages.error(request, _("Unknown action."))
-        except BookingError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
         reservation.refresh_from_db()
     else:
@@ -186,7 +186,7 @@ def jobseeker_refusal_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(request.path)
             else:
                 messages.error(request, _("Unknown action."))
-        except BookingError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
         jobseeker.refresh_from_db()
     else:

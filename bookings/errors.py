@@ -3,16 +3,14 @@
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
 
-class BookingError(Exception):
-    """A rule refused the change; `message` is shown to the user, in their language."""
+
+class BookingError(DomainError):
+    """A rule of booking refused the change; `message` is shown to the user, in their language."""
 
     code = "booking_error"
     default_message = _("This booking cannot be made.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
 
 
 class SlotTaken(BookingError):
@@ -117,14 +115,6 @@ class ClosedDay(BookingError):
 class ChecklistIncomplete(BookingError):
     code = "checklist_incomplete"
     default_message = _("Please confirm every item of the environment checklist.")
-
-
-class TermsNotPublished(BookingError):
-    code = "terms_not_published"
-    default_message = _(
-        "Online booking is not open yet: no terms of use are in force. Please contact your "
-        "Hello Work office."
-    )
 
 
 class InvalidTransition(BookingError):

@@ -20,9 +20,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from consent.errors import TermsNotPublished
 from consent.models import ConsentChannel
 from consent.selectors import consent_latest, terms_in_force
 from consent.services import consent_record
+from core.errors import DomainError
 from core.sessions import session_save_best_effort
 from jobseekers.models import Jobseeker
 from jobseekers.selectors import jobseeker_office_id
@@ -41,13 +43,11 @@ from .calendar import TOKYO, format_jp_date, format_jp_range
 from .checklist import CHECKLIST_ITEMS, checklist_missing
 from .errors import (
     AlreadyBooked,
-    BookingError,
     ConsentRequired,
     JobseekerSuspended,
     RegistrationExpired,
     RegistrationUnverified,
     SlotTaken,
-    TermsNotPublished,
     UpcomingLimitReached,
 )
 from .forms import (
@@ -191,7 +191,7 @@ def _next_step(request: HttpRequest, jobseeker: Jobseeker, now: dt.datetime) -> 
     """The URL of the first step not done yet (gates first)."""
     try:
         booking_gate(jobseeker=jobseeker, now=now)
-    except BookingError:
+    except DomainError:
         return reverse("bookings:gate")
     try:
         consent_check(jobseeker=jobseeker, now=now)
@@ -214,7 +214,7 @@ def _gate_passed(jobseeker: Jobseeker, now: dt.datetime) -> bool:
         consent_check(jobseeker=jobseeker, now=now)
     except ConsentRequired:
         return True
-    except BookingError:
+    except DomainError:
         return False
     return True
 
@@ -365,7 +365,7 @@ def gate(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
             {"error": error.message, "code": error.code, "office": jobseeker.office},
             status=403,
         )
-    except BookingError:
+    except DomainError:
         pass
     return redirect(_next_step(request, jobseeker, now))
 
@@ -488,7 +488,7 @@ def _choose(request: HttpRequest, jobseeker: Jobseeker, form: TimeForm):
         slot = slot_check(
             slot_id=form.cleaned_data["slot"], jobseeker=jobseeker, now=timezone.now()
         )
-    except BookingError as error:
+    except DomainError as error:
         form.add_error("slot", error.message)
         return None
     request.session[SESSION_SLOT] = slot.pk
@@ -698,7 +698,7 @@ def check(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
             return redirect("bookings:gate")
         except ConsentRequired:
             return redirect("bookings:terms")
-        except BookingError as exc:
+        except DomainError as exc:
             error = exc.message
         else:
             return _to_confirmation(request, reservation)

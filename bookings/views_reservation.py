@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.errors import DomainError
 from notifications.ics import METHOD_CANCEL, METHOD_PUBLISH, reservation_ics
 
 from .calendar import format_jp_range
-from .errors import BookingError, InvalidTransition
+from .errors import InvalidTransition
 from .models import CancelChannel, Reservation, ReservationStatus
 from .pages import google_url, outlook_url, page_language, reminder_note, render_page
 from .selectors import invitation_sent
@@ -106,7 +107,7 @@ def reservation_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
                 reason="",
                 now=now,
             )
-        except BookingError as error:
+        except DomainError as error:
             context["error"] = error.message
             return render_page(request, "bookings/cancel.html", context, status=409)
         return redirect("bookings:reservation", token=token)

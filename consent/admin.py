@@ -17,12 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 from bookings.admin_scope import OfficeScopedAdmin, scoped_or_404
 from bookings.models import Bureau
 from bookings.selectors import offices_for_staff
+from core.errors import DomainError
 from jobseekers.admin_audit import ChangePageViewAudit
 from jobseekers.roles import is_bureau_administrator
 
 from .models import Consent, TermsVersion
 from .selectors import terms_in_force, terms_notice_recipients
-from .services import ConsentError, consent_history_viewed, terms_publish
+from .services import consent_history_viewed, terms_publish
 
 DRAFT_FIELDS = ["bureau", "label", "effective_from", "summary", "summary_en", "body", "body_en"]
 
@@ -158,7 +159,7 @@ def terms_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version_for(request, pk)
     try:
         terms_publish(version=version, actor=request.user)
-    except ConsentError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect("admin:consent_termsversion_preview", pk=version.pk)
     messages.success(

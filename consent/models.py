@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .errors import PublishedTermsImmutable
+
 
 class TermsVersion(models.Model):
     """One version of the terms of use; once published it is never edited."""
@@ -63,14 +65,6 @@ class TermsVersion(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
-
-
-class PublishedTermsImmutable(Exception):
-    """Someone tried to edit or delete a published terms version (Art 14)."""
-
-    def __init__(self, fields: list[str]):
-        self.fields = fields
-        super().__init__(f"A published terms version cannot be changed ({', '.join(fields)}).")
 
 
 # Columns of a published version that neither code nor SQL may change (see migration 0002).

@@ -14,36 +14,14 @@ from jobseekers.roles import recorded_user
 from jobseekers.services import audit_record
 from notifications.queue import publish
 
+from .errors import (
+    TermsAlreadyPublished,
+    TermsEffectiveDateInvalid,
+    TermsIncomplete,
+    TermsNotPublished,
+)
 from .models import Consent, ConsentChannel, TermsVersion
 from .selectors import terms_in_force, terms_published
-
-
-class ConsentError(Exception):
-    """A rule of the terms refused the change; `message` can be shown to a person."""
-
-    default_message = _("This change is not allowed.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
-
-
-class TermsNotPublished(ConsentError):
-    default_message = _("Only a published terms version can be agreed to.")
-
-
-class TermsAlreadyPublished(ConsentError):
-    default_message = _("This version is already published and can no longer be changed.")
-
-
-class TermsEffectiveDateInvalid(ConsentError):
-    default_message = _(
-        "The effective date must be in the future and later than every published version's."
-    )
-
-
-class TermsIncomplete(ConsentError):
-    default_message = _("A version needs its full text and a summary of the change.")
 
 
 def _effective_date_check(effective_from: dt.datetime, now: dt.datetime | None = None) -> None:
@@ -63,7 +41,7 @@ def consent_record(
 ) -> Consent:
     """Store that `jobseeker` agreed to `terms_version`; only a published version can be agreed to."""
     if not terms_version.is_published:
-        raise TermsNotPublished()
+        raise TermsNotPublished(_("Only a published terms version can be agreed to."))
     return Consent.objects.create(
         jobseeker=jobseeker,
         terms_version=terms_version,

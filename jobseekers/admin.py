@@ -25,10 +25,10 @@ from bookings.admin_scope import (
 from bookings.admin_session import jobseeker_refusal_view
 from bookings.calendar import tokyo_date
 from bookings.dates import SensibleDateField
-from bookings.errors import BookingError
 from bookings.models import Office
 from bookings.selectors import offices_for_staff
 from consent.admin import ConsentInline
+from core.errors import DomainError
 
 from . import (
     admin_registrations,  # noqa: F401 - registers the registration requests' admin
@@ -225,7 +225,7 @@ def verify_view(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                     valid_until=form.cleaned_data["valid_until"],
                 )
-            except BookingError as exc:
+            except DomainError as exc:
                 form.add_error("valid_until", exc.message)
             else:
                 messages.success(request, _("The registration is verified."))

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from bookings.admin_scope import OfficeScopedAdmin, scoped_or_404
 from bookings.calendar import tokyo_date
-from bookings.errors import BookingError
+from core.errors import DomainError
 
 from .admin_audit import ChangePageViewAudit
 from .models import (
@@ -234,7 +234,7 @@ def confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
                     method=form.cleaned_data["method"],
                     valid_until=form.cleaned_data["valid_until"],
                 )
-            except BookingError as exc:
+            except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(
@@ -277,7 +277,7 @@ def reject_view(request: HttpRequest, pk: int) -> HttpResponse:
                 registration_request_reject(
                     request=obj, actor=request.user, reason=form.cleaned_data["reason"]
                 )
-            except BookingError as exc:
+            except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, _("The request is declined."))

@@ -191,8 +191,8 @@ def usage_export_view(request: HttpRequest) -> HttpResponse:
                 until=form.cleaned_data["until"],
                 jobseeker=form.cleaned_data["number"],
             )
-        except ExportReasonRequired:
-            form.add_error("reason", _("Give the reason for the export."))
+        except ExportReasonRequired as exc:
+            form.add_error("reason", exc.message)
         except DateOutOfRange as exc:
             form.add_error("since", exc.message)
         else:

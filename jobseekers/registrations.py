@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.calendar import tokyo_date
-from bookings.errors import BookingError
 from bookings.models import Office
+from core.errors import DomainError
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from notifications.services.outbox import notification_queue
 
@@ -43,19 +43,19 @@ from .services import audit_record, jobseeker_verify, registration_end_for
 logger = logging.getLogger(__name__)
 
 
-class RequestDecided(BookingError):
+class RequestDecided(DomainError):
     code = "registration_request_decided"
     default_message = _("This request has been decided already.")
 
 
-class RequestOfAnotherOffice(BookingError):
+class RequestOfAnotherOffice(DomainError):
     code = "registration_request_other_office"
     default_message = _(
         "This number belongs to a jobseeker of another office; that office confirms it."
     )
 
 
-class RequestDecisionInvalid(BookingError):
+class RequestDecisionInvalid(DomainError):
     code = "registration_request_decision_invalid"
     default_message = _("Choose how the request was checked.")
 

@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.calendar import TOKYO, tokyo_date
 from bookings.dates import date_is_sensible, date_range_message
-from bookings.errors import BookingError
 from bookings.models import Office
+from core.errors import DomainError
 
 from .models import AuditAction, EmailProblem, Jobseeker, RegistrationStatus, RosterEntry
 from .numbers import normalize_jobseeker_number
@@ -35,7 +35,7 @@ MAX_ROWS = 10_000
 ENCODINGS = ["utf-8-sig", "cp932"]
 
 
-class RosterError(BookingError):
+class RosterError(DomainError):
     code = "roster_invalid"
     default_message = _("The roster has problems; nothing was imported.")
 

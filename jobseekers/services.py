@@ -9,15 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.calendar import tokyo_date
 from bookings.dates import date_check
-from bookings.errors import BookingError
 from bookings.models import Reservation
 from bookings.sql import id_in
+from core.errors import DomainError
 
 from .models import AuditAction, AuditEntry, Jobseeker, RegistrationStatus
 from .roles import recorded_user
 
 
-class RegistrationDateInPast(BookingError):
+class RegistrationDateInPast(DomainError):
     code = "registration_date_in_past"
     default_message = _("The registration cannot end before today.")
 

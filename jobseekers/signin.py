@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from bookings.calendar import tokyo_date
 from bookings.models import Office
 from bookings.sql import db_now, db_time
+from core.errors import DomainError
 from notifications.models import NotificationKind
 from notifications.services.outbox import notification_queue
 
@@ -53,29 +54,29 @@ TOKEN_PATTERN = r"[A-Za-z0-9_-]{43}"  # noqa: S105 - a pattern, not a secret
 _TOKEN_SALT = "jobseekers.signin.link"  # noqa: S105 - an HMAC salt, not a secret
 
 
-class SignInError(Exception):
+class SignInError(DomainError):
     code = "sign_in_error"
-    message = _("This link cannot be used.")
+    default_message = _("This link cannot be used.")
 
 
 class LinkInvalid(SignInError):
     code = "invalid"
-    message = _("This link is not valid. Please check that you copied the whole link.")
+    default_message = _("This link is not valid. Please check that you copied the whole link.")
 
 
 class LinkUsed(SignInError):
     code = "used"
-    message = _("This link has already been used. Each link works only once.")
+    default_message = _("This link has already been used. Each link works only once.")
 
 
 class LinkExpired(SignInError):
     code = "expired"
-    message = _("This link has expired. A link works for 30 minutes.")
+    default_message = _("This link has expired. A link works for 30 minutes.")
 
 
 class DetailsMismatch(SignInError):
     code = "mismatch"
-    message = _(
+    default_message = _(
         "We could not confirm your registration with the details you gave. Please check your "
         "jobseeker number and names, or phone your Hello Work office."
     )

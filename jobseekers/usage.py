@@ -10,22 +10,21 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.calendar import TOKYO
 from bookings.dates import date_check
 from bookings.sql import db_now
+from core.errors import DomainError
 
 from .logscrub import EMAIL_PLACEHOLDER, EMAIL_RE, NUMBER_PLACEHOLDER, NUMBER_RE
 from .models import AuditAction, Jobseeker, UsageExport, UsageRecord
 from .services import audit_record
 
 
-class UsageError(Exception):
-    pass
-
-
-class ExportReasonRequired(UsageError):
-    pass
+class ExportReasonRequired(DomainError):
+    code = "export_reason_required"
+    default_message = _("Give the reason for the export.")
 
 
 # URL parameters whose value is kept; any other parameter keeps its name only.

@@ -19,6 +19,7 @@ from bookings.calendar import format_jp_range
 from bookings.checklist import CHECKLIST_ITEMS
 from jobseekers.signin import SIGN_IN_LIFETIME, sign_in_url
 
+from .errors import NotificationError
 from .ics import (
     METHOD_CANCEL,
     METHOD_REQUEST,
@@ -81,8 +82,10 @@ def _checklist(reservation) -> list[str]:
     return [str(label) for key, label in CHECKLIST_ITEMS if confirmed.get(key) is True]
 
 
-class LinkUnavailable(Exception):
+class LinkUnavailable(NotificationError):
     """The one-time link of a sign-in email cannot be derived (the secret key changed)."""
+
+    code = "link_unavailable"
 
 
 def _sender_office(notification: Notification):

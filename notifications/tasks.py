@@ -49,8 +49,8 @@ def send_notification(self, notification_id: int) -> str:
     result = _send(notification_id)
     if result.outcome == Outcome.RETRY and result.retry_in <= MAX_COUNTDOWN:
         if self.request.called_directly:
-            # Run inside another task (a `chunks` starmap): a Retry raised here would abandon
-            # the rest of the chunk, so the retry gets its own message instead.
+            # Called directly, not from a broker message: a Retry raised here would reach the
+            # caller instead of the broker, so the retry gets its own message.
             enqueue_send(notification_id, countdown=result.retry_in)
         else:
             raise self.retry(countdown=result.retry_in)

@@ -91,10 +91,8 @@ class StaffUserAdmin(UserAdmin):
         user = queryset.get()
         try:
             device = totp_device_issue(user=user, actor=request.user, replace=True)
-        except NotStaff:
-            self.message_user(
-                request, _("Only staff accounts use an authenticator."), messages.ERROR
-            )
+        except NotStaff as exc:
+            self.message_user(request, exc.message, messages.ERROR)
             return None
         uri = device.config_url
         response = TemplateResponse(

@@ -5,21 +5,28 @@ import datetime as dt
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.errors import DomainError
 
 from .models import SessionCutoff
 
 
-class SecurityError(Exception):
+class SecurityError(DomainError):
     """A security operation that is not allowed."""
+
+    code = "security_error"
 
 
 class NotStaff(SecurityError):
-    pass
+    code = "not_staff"
+    default_message = _("Only staff accounts use an authenticator.")
 
 
 class DeviceExists(SecurityError):
-    pass
+    code = "device_exists"
+    default_message = _("This account already has an authenticator.")
 
 
 def user_sessions_end(
@@ -45,12 +52,12 @@ def totp_device_issue(
     Replacing also ends the user's sessions: whoever held the old key is out at once.
     """
     if not user.is_staff:
-        raise NotStaff(f"user {user.pk} is not staff")
+        raise NotStaff()
     with transaction.atomic():
         existing = TOTPDevice.objects.filter(user=user)
         if existing.exists():
             if not replace:
-                raise DeviceExists(f"user {user.pk} already has an authenticator")
+                raise DeviceExists()
             existing.delete()
             user_sessions_end(user=user, actor=actor)
         return TOTPDevice.objects.create(user=user, name=name or "authenticator", confirmed=True)

@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from consent.errors import TermsNotPublished
 from consent.selectors import terms_in_force_and_consent
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.roles import recorded_user
@@ -30,7 +31,6 @@ from ..errors import (
     SlotInPast,
     SlotNotOpen,
     SlotTaken,
-    TermsNotPublished,
     UpcomingLimitReached,
     WrongOffice,
 )

@@ -53,6 +53,8 @@ def meeting_url_for(*, slot: Slot, office: Office) -> tuple[str, str]:
 
 
 class MeetingUrlUnavailable(NotificationError):
+    code = "meeting_url_unavailable"
+
     def __init__(self, problem: str):
         super().__init__(problem)
         self.problem = problem

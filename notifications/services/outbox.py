@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -12,6 +12,59 @@ from jobseekers.models import Jobseeker
 
 from ..models import Notification, NotificationKind, NotificationStatus
 from ..queue import enqueue_on_commit
+
+# The columns of a new outbox row that say what it is: a caller's rows give them, in this order.
+_ROW_COLUMNS = (
+    "kind",
+    "reservation_id",
+    "jobseeker_id",
+    "terms_version_id",
+    "sign_in_token_id",
+    "sequence",
+    "recipient",
+    "language",
+    "idempotency_key",
+)
+# The columns every new row starts with the same values in (queued, not tried yet).
+_STATE_COLUMNS = (
+    "status",
+    "attempts",
+    "provider_message_id",
+    "last_error",
+    "delivery_event",
+    "queued_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def _outbox_write(
+    *, select: str, select_params: list, source: str, source_params: list, now: dt.datetime
+) -> list[int]:
+    """The one writer of outbox rows: INSERT … SELECT, published after commit; the new ids.
+
+    `select` gives the values of `_ROW_COLUMNS` in order and `source` what follows it (FROM …
+    WHERE …; a WHERE is needed even for a single row, for SQLite's parser before ON CONFLICT).
+    One statement writes a single notice or a sweep's thousands alike (building 10,000 model
+    instances took most of a no-show sweep's time). A row whose idempotency key is taken is
+    not written and not returned, also when two transactions race (the unique index decides).
+    Every id written goes to the broker after the caller's commit through `queue` (with its
+    broker guard); a lost message is left to the outbox sweep.
+    """
+    columns = ", ".join(_ROW_COLUMNS + _STATE_COLUMNS)
+    # Only the table name (from the model) and the callers' column expressions are formatted
+    # in; values are bound.
+    sql = (
+        f"INSERT INTO {Notification._meta.db_table} ({columns}) "  # noqa: S608
+        f"SELECT {select}, %s, 0, '', '', '', %s, %s, %s {source} "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    )
+    params = [*select_params, NotificationStatus.QUEUED.value, now, now, now, *source_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = sorted(row[0] for row in cursor.fetchall())
+    enqueue_on_commit(ids)
+    return ids
 
 
 def notification_queue_once(
@@ -33,25 +86,38 @@ def notification_queue_once(
     queues nothing, also when two transactions race (the unique index decides).
     """
     now = now or timezone.now()
-    # Written first and looked up only when the unique index refuses it: a new row (the usual
-    # case, every booking) costs one INSERT, not a SELECT before it.
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                kind=kind,
-                recipient=recipient,
-                language=language or "ja",
-                reservation=reservation,
-                jobseeker=jobseeker,
-                terms_version=terms_version,
-                sign_in_token=sign_in_token,
-                sequence=sequence,
-                idempotency_key=idempotency_key,
-                queued_at=now,
-            )
-    except IntegrityError:
+    values = {
+        "kind": kind,
+        "reservation": reservation,
+        "jobseeker": jobseeker,
+        "terms_version": terms_version,
+        "sign_in_token": sign_in_token,
+        "sequence": sequence,
+        "recipient": recipient,
+        "language": language or "ja",
+        "idempotency_key": idempotency_key,
+    }
+    # Written first and looked up only when the key is taken: a new row (the usual case,
+    # every booking) costs one INSERT, not a SELECT before it.
+    ids = _outbox_write(
+        select=", ".join(["%s"] * len(_ROW_COLUMNS)),
+        select_params=[getattr(value, "pk", value) for value in values.values()],
+        source="WHERE 1 = 1",
+        source_params=[],
+        now=now,
+    )
+    if not ids:
         return Notification.objects.get(idempotency_key=idempotency_key), False
-    enqueue_on_commit([notification.pk])
+    notification = Notification(
+        pk=ids[0],
+        **values,
+        status=NotificationStatus.QUEUED,
+        queued_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    notification._state.adding = False
+    notification._state.db = connection.alias
     return notification, True
 
 
@@ -120,33 +186,42 @@ def no_show_queue_many(*, reservation_ids: list[int], now: dt.datetime) -> list[
     if not reservation_ids:
         return []
     ids_sql, ids_params = id_in("r.id", reservation_ids)
-    # Only table names (from the models) and id_in() are formatted in; values are bound.
-    sql = (
-        f"INSERT INTO {Notification._meta.db_table} (kind, reservation_id, jobseeker_id, "  # noqa: S608
-        "sequence, recipient, language, status, attempts, provider_message_id, last_error, "
-        "delivery_event, idempotency_key, queued_at, created_at, updated_at) "
-        "SELECT %s, r.id, r.jobseeker_id, r.sequence, j.email, j.preferred_language, %s, 0, "
-        "'', '', '', %s || CAST(r.id AS TEXT), %s, %s, %s "
-        f"FROM {Reservation._meta.db_table} r JOIN {Jobseeker._meta.db_table} j "
-        f"ON j.id = r.jobseeker_id WHERE {ids_sql} "
-        # A reservation put back to confirmed by hand and swept again already has its notice:
-        # skip it rather than fail the whole batch.
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    # A reservation put back to confirmed by hand and swept again already has its notice:
+    # the writer skips it rather than fail the whole batch.
+    return _outbox_write(
+        select="%s, r.id, r.jobseeker_id, NULL, NULL, r.sequence, j.email, "
+        "j.preferred_language, %s || CAST(r.id AS TEXT)",
+        select_params=[NotificationKind.NO_SHOW.value, "no_show:"],
+        source=f"FROM {Reservation._meta.db_table} r JOIN {Jobseeker._meta.db_table} j "
+        f"ON j.id = r.jobseeker_id WHERE {ids_sql}",
+        source_params=ids_params,
+        now=now,
     )
-    params = [
-        NotificationKind.NO_SHOW.value,
-        NotificationStatus.QUEUED.value,
-        "no_show:",
-        now,
-        now,
-        now,
-        *ids_params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = sorted(row[0] for row in cursor.fetchall())
-    enqueue_on_commit(ids)
-    return ids
+
+
+def terms_change_queue_many(
+    *, terms_version_id: int, jobseeker_ids: list[int], now: dt.datetime
+) -> list[int]:
+    """The Art 14 notice of a terms version to each of `jobseeker_ids`, in the caller's transaction.
+
+    Idempotency key `terms_change:<version>:<jobseeker>`: a jobseeker who has the notice
+    already gets no second one, so a batch written twice notifies no one twice.
+    """
+    if not jobseeker_ids:
+        return []
+    ids_sql, ids_params = id_in("j.id", jobseeker_ids)
+    return _outbox_write(
+        select="%s, NULL, j.id, %s, NULL, 0, j.email, j.preferred_language, "
+        "%s || CAST(j.id AS TEXT)",
+        select_params=[
+            NotificationKind.TERMS_CHANGE.value,
+            terms_version_id,
+            f"terms_change:{terms_version_id}:",
+        ],
+        source=f"FROM {Jobseeker._meta.db_table} j WHERE {ids_sql}",
+        source_params=ids_params,
+        now=now,
+    )
 
 
 def notification_resend(*, notification: Notification, now: dt.datetime | None = None) -> bool:

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from bookings.errors import BookingError
+from core.errors import DomainError
 from jobseekers.models import (
     AuditAction,
     AuditEntry,
@@ -76,7 +76,7 @@ def test_verifying_sets_the_date_and_audits(office, registered, staff_user, now)
     assert registered.registration_valid_until == dt.date(2027, 3, 31)
     assert registered.verified_by == staff_user
     assert AuditEntry.objects.get(action=AuditAction.VERIFY).actor == staff_user
-    with pytest.raises(BookingError):
+    with pytest.raises(DomainError):
         jobseeker_verify(jobseeker=registered, actor=staff_user, valid_until=dt.date(2026, 11, 30))
 
 
@@ -466,7 +466,7 @@ def test_declining_a_request_changes_nothing_else(office, registered, staff_user
     assert (request.status, request.decided_by) == (RequestStatus.REJECTED, staff_user)
     registered.refresh_from_db()
     assert registered.email != "attacker@example.jp"
-    with pytest.raises(BookingError):
+    with pytest.raises(DomainError):
         registration_request_reject(request=request, actor=staff_user, reason="not_registered")
 
 

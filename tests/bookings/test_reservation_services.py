@@ -17,7 +17,6 @@ from bookings.errors import (
     SlotInPast,
     SlotNotOpen,
     SlotTaken,
-    TermsNotPublished,
     UpcomingLimitReached,
     WrongOffice,
 )
@@ -29,6 +28,7 @@ from bookings.services.reservations import (
     slot_check,
 )
 from bookings.tokens import hash_token
+from consent.errors import TermsNotPublished
 from consent.models import Consent
 from jobseekers.models import RegistrationStatus
 from notifications.models import Notification, NotificationKind
