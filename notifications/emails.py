@@ -90,10 +90,13 @@ class LinkUnavailable(NotificationError):
 
 def _sender_office(notification: Notification):
     """The office an email speaks for: the reservation's, else the jobseeker's (not for the
-    sign-in emails, whose recipient may be anyone who typed an address)."""
+    sign-in emails whose recipient may be anyone who typed an address)."""
     if notification.reservation is not None:
         return notification.reservation.office
-    if notification.kind == NotificationKind.REGISTERED and notification.jobseeker is not None:
+    # The registered email, and a sign-in link sent to the number's own address (then the
+    # jobseeker is known): signed by their office, with its phone number.
+    known = (NotificationKind.REGISTERED, NotificationKind.SIGN_IN)
+    if notification.kind in known and notification.jobseeker is not None:
         return notification.jobseeker.office
     return None
 
