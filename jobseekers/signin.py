@@ -76,9 +76,12 @@ class LinkExpired(SignInError):
 
 class DetailsMismatch(SignInError):
     code = "mismatch"
+    # Raised when the office has bound another address to the number since the link was sent:
+    # the number and names were right; the address is what changed.
     default_message = _(
-        "We could not confirm your registration with the details you gave. Please check your "
-        "jobseeker number and names, or phone your Hello Work office."
+        "This link went to an email address that your Hello Work office no longer has for your "
+        "jobseeker number. Sign in with the address the office has now; if your address has "
+        "changed, send a request with the new one, or phone your office."
     )
 
 
