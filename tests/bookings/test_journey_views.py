@@ -501,7 +501,7 @@ def test_online_cancellation_asks_first_then_cancels(client, world):
     token = reservation_access_token(reservation)
     assert f"/r/{token}/cancel/" in client.get(f"/r/{token}/").content.decode()
     confirm = client.get(f"/r/{token}/cancel/")
-    assert confirm.status_code == 200 and "取り消しますか" in confirm.content.decode()
+    assert confirm.status_code == 200 and "キャンセルしますか" in confirm.content.decode()
     reservation.refresh_from_db()
     assert reservation.status == ReservationStatus.CONFIRMED
     assert client.post(f"/r/{token}/cancel/")["Location"] == f"/r/{token}/"

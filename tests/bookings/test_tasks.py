@@ -35,6 +35,6 @@ def test_the_task_sweeps_and_the_no_show_email_names_the_office_phone():
     (message,) = mail.outbox
     assert message.to == [reservation.jobseeker.email]
     assert "086-222-2905" in message.body
-    assert "取り消" in message.subject
+    assert "キャンセル" in message.subject
     assert "10分" in message.body
     assert "086-222-2905" in message.alternatives[0].content

@@ -100,7 +100,7 @@ def test_the_privacy_notice_states_the_purposes_and_the_retention(client, versio
     settings.JOBSEEKER_INACTIVE_YEARS = 3
     html = client.get("/privacy/").content.decode()
     assert "職業安定法第5条の5" in html
-    assert "利用目的" in html and "第7条(1)" in html
+    assert "利用目的" in html and "第7条第1項" in html
     assert "365 日後に削除" in html and "3 年間" in html
     assert "086-000-0001" in html
     english = _english(client).get("/privacy/").content.decode()
