@@ -41,11 +41,15 @@ from .links import (
 from .models import LINK_KINDS, Notification, NotificationKind
 
 MAX_HEADER = 200
-ICS_FILENAME = "invitation.ics"
-# Which calendar method each kind attaches (none for the others).
+# Which calendar method each kind attaches (none for the others), and the file's name: a
+# cancellation's file is not called invitation.ics.
 ICS_METHODS = {
     NotificationKind.INVITATION: METHOD_REQUEST,
     NotificationKind.CANCELLATION: METHOD_CANCEL,
+}
+ICS_FILENAMES = {
+    NotificationKind.INVITATION: "invitation.ics",
+    NotificationKind.CANCELLATION: "cancellation.ics",
 }
 
 
@@ -199,7 +203,11 @@ def notification_message(
             now=now,
             **calendar_text,
         )
-        message.attach(ICS_FILENAME, calendar, f"text/calendar; method={method}; charset=UTF-8")
+        message.attach(
+            ICS_FILENAMES[notification.kind],
+            calendar,
+            f"text/calendar; method={method}; charset=UTF-8",
+        )
     # Read by anymail (ignored by plain SMTP): lets the tracking webhook find the row.
     message.metadata = {"notification_id": str(notification.pk)}
     message.tags = [str(notification.kind)]

@@ -207,6 +207,10 @@ def test_the_cancellation_removes_the_event_from_calendars(mail_log):
     assert cancel["UID"] == request["UID"]
     assert int(cancel["SEQUENCE"]) == int(request["SEQUENCE"]) + 1
     assert mail.outbox[1].subject.startswith("【予約キャンセル】")
+    assert [m.attachments[0].filename for m in mail.outbox] == [
+        "invitation.ics",
+        "cancellation.ics",
+    ]
 
 
 def test_the_no_show_notice_says_how_to_book_again(mail_log):
