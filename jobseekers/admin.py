@@ -313,7 +313,7 @@ def roster_view(request: HttpRequest) -> HttpResponse:
                 request.session[ROSTER_SESSION_KEY] = {
                     "token": token,
                     "office": office.pk,
-                    "rows": [row.cells for row in preview.rows],
+                    "rows": [[row.line, row.cells] for row in preview.rows],
                 }
     return TemplateResponse(
         request,

@@ -20,10 +20,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import TOKYO, tokyo_date
+from bookings.calendar import TOKYO, format_jp_date, tokyo_date
 from bookings.dates import date_is_sensible, date_range_message
 from bookings.models import Office
 from core.errors import DomainError
+from core.wareki import DateInputError, parse_date
 
 from .models import AuditAction, EmailProblem, Jobseeker, RegistrationStatus, RosterEntry
 from .numbers import normalize_jobseeker_number
@@ -52,10 +53,17 @@ class RosterRow:
     # The matched jobseeker's address differs from the roster's, which the import sets.
     sets_email: bool = False
     errors: list[str] = field(default_factory=list)
+    # Shown in the preview; they do not stop the import.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def valid_until_label(self) -> str:
+        """The date as staff read it: 2027年3月31日（水）, or Wed 31 Mar 2027 in English."""
+        return format_jp_date(self.valid_until) if self.valid_until else ""
 
 
 @dataclass
@@ -103,19 +111,6 @@ def _squash(text: str) -> str:
     return jaconv.hira2kata(re.sub(r"\s+", "", text))
 
 
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-
-
-def parse_date(raw: str) -> dt.date:
-    """2027-03-31, 2027/3/31, 2027.3.31 or 2027年3月31日, in half- or full-width digits."""
-    text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
-    match = _DATE.match(text)
-    if not match:
-        raise ValueError(raw)
-    year, month, day = (int(part) for part in match.groups())
-    return dt.date(year, month, day)
-
-
 def _noon(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=TOKYO)
 
@@ -125,14 +120,18 @@ def _is_header(cells: list[str]) -> bool:
     return bool(first) and not re.search(r"\d", first)
 
 
-def roster_read(text: str) -> list[list[str]]:
-    """The non-blank rows of the CSV, header dropped; RosterError when it has too many."""
-    rows = [
-        [cell.strip() for cell in row]
-        for row in csv.reader(io.StringIO(text))
-        if any(cell.strip() for cell in row)
-    ]
-    if rows and _is_header(rows[0]):
+def roster_read(text: str) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of the CSV as (file line, cells), header dropped; RosterError when it
+    has too many. The line is the one a person sees in a text editor or Excel (the header is
+    line 1), where the row starts (a quoted cell may span lines)."""
+    reader = csv.reader(io.StringIO(text))
+    rows = []
+    start = 1
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            rows.append((start, [cell.strip() for cell in row]))
+        start = reader.line_num + 1
+    if rows and _is_header(rows[0][1]):
         rows = rows[1:]
     if len(rows) > MAX_ROWS:
         raise RosterError(_("A roster may have at most 10,000 rows."))
@@ -140,7 +139,11 @@ def roster_read(text: str) -> list[list[str]]:
 
 
 def roster_check(
-    *, rows: list[list[str]], office: Office, today: dt.date, jobseekers: QuerySet[Jobseeker]
+    *,
+    rows: list[tuple[int, list[str]]],
+    office: Office,
+    today: dt.date,
+    jobseekers: QuerySet[Jobseeker],
 ) -> RosterPreview:
     """Check every row; the preview lists each row's problems (nothing is written).
 
@@ -150,8 +153,8 @@ def roster_check(
     they do not see (Art 9), and such a row verifies no one (only this office's are matched).
     """
     checked: list[RosterRow] = []
-    for index, cells in enumerate(rows, start=1):
-        row = RosterRow(line=index, cells=cells)
+    for line, cells in rows:
+        row = RosterRow(line=line, cells=list(cells))
         checked.append(row)
         while cells and not cells[-1]:
             cells = cells[:-1]
@@ -176,13 +179,30 @@ def roster_check(
             row.number = normalize_jobseeker_number(raw_number)
         except ValidationError as exc:
             row.errors.extend(str(message) for message in exc.messages)
+        else:
+            prefix = row.number.split("-", 1)[0]
+            if office.registration_code and prefix != office.registration_code:
+                row.warnings.append(
+                    str(
+                        _(
+                            "This number begins with %(prefix)s, not with this office's "
+                            "%(code)s: check that the row belongs in this office's roster."
+                        )
+                        % {"prefix": prefix, "code": office.registration_code}
+                    )
+                )
         row.name = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", raw_name)).strip()[:100]
         if not row.name:
             row.errors.append(str(_("The name is missing.")))
         try:
             row.valid_until = parse_date(raw_date)
-        except ValueError:
-            row.errors.append(str(_("The date is not a date such as 2027/03/31.")))
+        except DateInputError as exc:
+            if exc.code in ("empty", "format"):
+                row.errors.append(
+                    str(_("The date is not a date such as 2027/03/31 or R9.3.31 (令和9年3月31日)."))
+                )
+            else:
+                row.errors.append(str(exc.message))
         else:
             if row.valid_until < today:
                 row.errors.append(str(_("The registration ended before today.")))

@@ -113,7 +113,7 @@ def test_a_good_roster_in_utf8_with_a_bom(office, registered, staff_user, now):
     assert [row.number for row in preview.rows] == ["33010-00012345", "33010-99999999"]
     assert preview.matched_count == 1
     roster_import(
-        rows=[row.cells for row in preview.rows],
+        rows=[(row.line, row.cells) for row in preview.rows],
         office=office,
         actor=staff_user,
         jobseekers=_own(office),
@@ -124,7 +124,7 @@ def test_a_good_roster_in_utf8_with_a_bom(office, registered, staff_user, now):
     assert RosterEntry.objects.count() == 2
     # Importing the same file again changes nothing more.
     roster_import(
-        rows=[row.cells for row in preview.rows],
+        rows=[(row.line, row.cells) for row in preview.rows],
         office=office,
         actor=staff_user,
         jobseekers=_own(office),
@@ -172,7 +172,7 @@ def test_bad_rows_are_listed_and_nothing_is_imported(office, registered, staff_u
     assert preview.rows[0].ok
     with pytest.raises(RosterError):
         roster_import(
-            rows=[row.cells for row in preview.rows],
+            rows=[(row.line, row.cells) for row in preview.rows],
             office=office,
             actor=staff_user,
             jobseekers=_own(office),
@@ -294,10 +294,15 @@ def _first_visit(number, *, email="hanako@example.jp", kana=("ヤマダ", "ハ�
 def test_a_roster_row_with_the_address_lets_its_first_visit_sign_in(office, staff_user, now):
     number = f"{office.registration_code}-00000077"
     roster_import(
-        rows=[
-            [number, "山田 花子", "2027/03/31", "Hanako@example.jp"],
-            [f"{office.registration_code}-78", "別 人", "2027/03/31"],
-        ],
+        rows=list(
+            enumerate(
+                [
+                    [number, "山田 花子", "2027/03/31", "Hanako@example.jp"],
+                    [f"{office.registration_code}-78", "別 人", "2027/03/31"],
+                ],
+                start=1,
+            )
+        ),
         office=office,
         actor=staff_user,
         jobseekers=_own(office),
@@ -317,7 +322,7 @@ def test_a_roster_row_vouches_for_a_registration_not_for_who_typed_its_number(
     """Without the roster's address, its number and name are only advice for staff."""
     number = f"{office.registration_code}-00000077"
     roster_import(
-        rows=[[number, "山田 花子", "2027/03/31"]],
+        rows=list(enumerate([[number, "山田 花子", "2027/03/31"]], start=1)),
         office=office,
         actor=staff_user,
         jobseekers=_own(office),
@@ -327,7 +332,7 @@ def test_a_roster_row_vouches_for_a_registration_not_for_who_typed_its_number(
     assert not Jobseeker.objects.filter(number=number).exists()
     assert redeemed.request.status == RequestStatus.PENDING
     roster_import(
-        rows=[[number, "山田 花子", "2027/03/31", "owner@example.jp"]],
+        rows=list(enumerate([[number, "山田 花子", "2027/03/31", "owner@example.jp"]], start=1)),
         office=office,
         actor=staff_user,
         jobseekers=_own(office),
@@ -341,7 +346,9 @@ def test_a_roster_address_replaces_a_registered_jobseekers_and_ends_their_journe
     client = sign_in_client(Client(), registered, signed_in_at=NOW.timestamp())
     later = NOW + dt.timedelta(minutes=1)
     roster_import(
-        rows=[[registered.number, "岡山 太郎", "2027/01/31", "new@example.jp"]],
+        rows=list(
+            enumerate([[registered.number, "岡山 太郎", "2027/01/31", "new@example.jp"]], start=1)
+        ),
         office=office,
         actor=staff_user,
         jobseekers=_own(office),
@@ -568,3 +575,66 @@ def test_requests_sign_in_links_and_their_emails_are_deleted_after_retention(
     assert fresh.pk in left and old.pk not in left and decided.pk not in left
     assert not Notification.objects.filter(kind=NotificationKind.REGISTRATION_LINK).exists()
     assert done["requests"] == 2 and done["sign_in_tokens"] >= 1
+
+
+def test_rows_are_numbered_as_the_file_shows_them(office, now):
+    """The header is line 1 and a blank line still counts: the preview points at what staff
+    see in their editor or in Excel (issue 18.7)."""
+    text = "求職番号,氏名,有効期限\n33010-11111,一 さん,2027/01/31\n\n33010-2x,二 さん,2027/01/31\n"
+    preview = roster_preview(
+        data=text.encode(), office=office, today=TODAY, jobseekers=_own(office)
+    )
+    assert [row.line for row in preview.rows] == [2, 4]
+    assert preview.rows[1].errors and preview.rows[0].ok
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "R9.3.31",
+        "令和9年3月31日",
+        "Ｒ９．３．３１",
+        "2027/3/31",
+        "20270331",
+        "令和9年3月31日（水）",
+    ],
+)
+def test_japanese_era_dates_are_read(office, now, typed):
+    preview = roster_preview(
+        data=f"33010-11111,一 さん,{typed}\n".encode(),
+        office=office,
+        today=TODAY,
+        jobseekers=_own(office),
+    )
+    assert preview.ok, preview.rows[0].errors
+    assert preview.rows[0].valid_until == dt.date(2027, 3, 31)
+    assert preview.rows[0].valid_until_label == "2027年3月31日（水）"
+
+
+def test_an_impossible_era_date_says_why(office, now):
+    preview = roster_preview(
+        data="33010-11111,一 さん,H31.5.1\n".encode(),
+        office=office,
+        today=TODAY,
+        jobseekers=_own(office),
+    )
+    assert "平成" in " ".join(preview.rows[0].errors)
+
+
+def test_a_number_of_another_office_is_flagged(office, now):
+    other = "33999" if office.registration_code != "33999" else "33998"
+    preview = roster_preview(
+        data=f"{other}-00000001,倉敷 さん,2027/01/31\n".encode(),
+        office=office,
+        today=TODAY,
+        jobseekers=_own(office),
+    )
+    (row,) = preview.rows
+    assert row.warnings and other in row.warnings[0] and office.registration_code in row.warnings[0]
+    own = roster_preview(
+        data=f"{office.registration_code}-00000001,岡山 さん,2027/01/31\n".encode(),
+        office=office,
+        today=TODAY,
+        jobseekers=_own(office),
+    )
+    assert not own.rows[0].warnings

@@ -135,7 +135,7 @@ def test_slot_registration_terms_roster_and_export_services_refuse_dates_out_of_
         terms_publish(version=draft)
     assert not TermsVersion.objects.get(pk=draft.pk).is_published
     preview = roster_check(
-        rows=[[f"{counselor.office.registration_code}-00000001", "岡山 太郎", "9999/12/31"]],
+        rows=[(1, [f"{counselor.office.registration_code}-00000001", "岡山 太郎", "9999/12/31"])],
         office=counselor.office,
         today=dt.date(2026, 12, 1),
         jobseekers=Jobseeker.objects.filter(office=counselor.office),
