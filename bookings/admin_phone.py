@@ -21,7 +21,7 @@ from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record
 
 from .admin_scope import scoped_or_404, scoped_queryset
-from .calendar import format_jp_range
+from .calendar import format_jp_datetime, format_jp_range
 from .dates import CallTimeField, call_time_default
 from .models import Counselor, Reservation, ReservationStatus, Slot
 from .selectors import free_slots, upcoming_for_phone
@@ -68,6 +68,18 @@ class LateNoticeForm(CallForm):
     note = forms.CharField(
         label=_("Note (e.g. how late)"), max_length=200, required=False, widget=forms.Textarea
     )
+
+
+def _readback(form: forms.Form) -> list[tuple[str, str]]:
+    """What staff read back to the caller: each field's label and its cleaned value as a person
+    says it (the time of the call in Japan time, 2026年12月1日（火）10:12), not the raw input."""
+    lines = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if isinstance(value, dt.datetime):
+            value = format_jp_datetime(value)
+        lines.append((str(field.label), "" if value is None else str(value)))
+    return lines
 
 
 def _call_initial() -> dict:
@@ -226,6 +238,7 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
             cancel_form=cancel_form,
             late_form=late_form,
             confirming=confirming,
+            readback=_readback(cancel_form) if confirming else [],
         ),
         status=status,
     )

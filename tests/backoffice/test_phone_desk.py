@@ -78,6 +78,10 @@ def test_a_phoned_in_cancellation_end_to_end(
     # Step one shows the summary to confirm; nothing is cancelled yet.
     response = client.post(_phone(reservation), {"action": "cancel", **CALL})
     assert response.status_code == 200 and response.context["confirming"]
+    # Read back in Japan time and the Japanese way, never the raw input (2026-12-01T08:55).
+    readback = dict(response.context["readback"])
+    assert readback["電話の日時"] == "2026年12月1日（火）08:55"
+    assert "2026-12-01T" not in response.content.decode().split('class="readback"')[1]
     reservation.refresh_from_db()
     assert reservation.status == ReservationStatus.CONFIRMED
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
