@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from jobseekers.services import audit_record_views
@@ -17,9 +18,9 @@ from notifications.models import NotificationStatus
 from .admin_scope import scoped_choices, scoped_queryset
 from .calendar import format_jp_date, tokyo_date
 from .dates import SensibleDateField
-from .models import Counselor, Office, ReservationStatus, Slot
+from .models import Counselor, Office, ReservationStatus, Slot, SlotStatus
 from .selectors import schedule_days
-from .services.reservations import follow_up_allowed
+from .services.reservations import follow_up_allowed, slot_deadline
 from .services.sessions import session_start_opens_at, session_start_refusal
 
 
@@ -35,6 +36,20 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["counselor"].queryset = scoped_choices(Counselor, user).filter(is_active=True)
+
+
+def _slot_state(slot: Slot, now: dt.datetime) -> str:
+    """What a slot is now, as staff need to read it: booked, stopped, past, closed by the
+    cut-off (the rule of `reservation_create`), or still open to jobseekers."""
+    if slot.booking is not None:
+        return pgettext("slot state", "Booked")
+    if slot.status != SlotStatus.OPEN:
+        return pgettext("slot state", "Stopped")
+    if slot.starts_at <= now:
+        return pgettext("slot state", "Past")
+    if now >= slot_deadline(slot=slot, office=slot.counselor.office):
+        return pgettext("slot state", "Closed (cut-off passed)")
+    return pgettext("slot state", "Open for booking")
 
 
 @require_GET
@@ -78,6 +93,7 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
     labels = dict(NotificationStatus.choices)
     for entry in schedule:
         for slot in entry.slots:
+            slot.state_label = _slot_state(slot, now)
             if slot.booking is not None:
                 status = slot.booking.invitation_status
                 slot.booking.invitation_label = (
@@ -103,7 +119,7 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
         "admin/bookings/slot/schedule.html",
         {
             **admin.site.each_context(request),
-            "title": _("Week") if days == 7 else _("Day"),
+            "title": _("Week view") if days == 7 else _("Day view"),
             "opts": Slot._meta,
             "form": form,
             "days": days,

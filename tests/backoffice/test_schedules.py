@@ -335,3 +335,33 @@ def test_a_slot_taken_between_the_check_and_the_save_is_a_message(client, monkey
     )
     assert response.status_code == 302
     assert not Slot.objects.exists()
+
+
+def test_the_day_view_says_what_each_slot_is_now(client, time_machine):
+    """Booked, stopped, past, closed by the cut-off or open: never 受付中 for a slot nobody can
+    book (issue 18.4); the page is titled as the day view."""
+    time_machine.move_to(tokyo(2026, 12, 1, 10, 40), tick=False)
+    counselor = CounselorFactory()
+    user = counselor.user
+    user.groups.add(*make_user(COUNSELOR, office=counselor.office).groups.all())
+    StaffProfile.objects.create(user=user, office=counselor.office, bureau=counselor.office.bureau)
+    ReservationFactory(
+        slot=SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 1, 11)),
+        jobseeker=JobseekerFactory(office=counselor.office),
+    )
+    SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 1, 10))  # over
+    SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 1, 13))  # today: after the cut-off
+    SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 1, 14), status=SlotStatus.BLOCKED)
+    staff_login(client, user)
+    response = client.get(reverse("admin:bookings_slot_day"))
+    (day,) = response.context["schedule"]
+    states = {s.starts_at.astimezone(TOKYO).hour: s.state_label for s in day["entry"].slots}
+    assert states == {10: "終了", 11: "予約あり", 13: "受付終了（締切後）", 14: "停止中"}
+    later = client.get(reverse("admin:bookings_slot_day"), {"date": "2026-12-08"})
+    assert response.context["title"] == "日表示"
+    assert later.status_code == 200
+    SlotFactory(counselor=counselor, starts_at=tokyo(2026, 12, 8, 10))
+    (open_day,) = client.get(reverse("admin:bookings_slot_day"), {"date": "2026-12-08"}).context[
+        "schedule"
+    ]
+    assert [s.state_label for s in open_day["entry"].slots] == ["受付中"]
