@@ -35,7 +35,6 @@ from .models import (
     Office,
     OfficeClosedDay,
     Reservation,
-    ReservationStatus,
     Slot,
     SlotStatus,
     StaffProfile,
@@ -210,7 +209,7 @@ class SlotStatusFilter(admin.SimpleListFilter):
         return [("yes", _("Booked")), ("no", _("Free"))]
 
     def queryset(self, request, queryset):
-        active = Reservation.objects.exclude(status=ReservationStatus.CANCELLED)
+        active = Reservation.objects.active()
         if self.value() == "yes":
             return queryset.filter(pk__in=active.values("slot_id"))
         if self.value() == "no":

@@ -14,7 +14,6 @@ from notifications.models import Notification, NotificationKind, NotificationSta
 from .availability import cached_free_starts
 from .calendar import TOKYO, booking_deadline, closed_reason
 from .models import (
-    ACTIVE_STATUSES,
     Counselor,
     Office,
     Reservation,
@@ -116,7 +115,7 @@ def bookable_offices(*, jobseeker) -> QuerySet[Office]:
 
 def _open_unheld(*, offices, after: dt.datetime, until: dt.datetime) -> QuerySet[Slot]:
     """Open slots of these offices (a queryset or ids) that nobody holds, in (after, until)."""
-    taken = Reservation.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    taken = Reservation.objects.active().filter(slot=OuterRef("pk"))
     return Slot.objects.filter(
         office__in=offices, status=SlotStatus.OPEN, starts_at__gt=after, starts_at__lt=until
     ).exclude(Exists(taken))
@@ -406,9 +405,7 @@ def schedule_days(
             Prefetch(
                 "reservations",
                 queryset=with_invitation_status(
-                    Reservation.objects.exclude(status=ReservationStatus.CANCELLED).select_related(
-                        "jobseeker"
-                    )
+                    Reservation.objects.active().select_related("jobseeker")
                 ),
                 to_attr="active_reservations",
             )
@@ -462,8 +459,8 @@ def staff_dashboard(*, offices: QuerySet[Office], now: dt.datetime) -> Dashboard
     since = dt.datetime.combine(today, dt.time(0), tzinfo=TOKYO)
     until = since + dt.timedelta(days=1)
     counts = (
-        Reservation.objects.filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
-        .exclude(status=ReservationStatus.CANCELLED)
+        Reservation.objects.active()
+        .filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
         .values("slot__counselor")
         .annotate(
             total=Count("pk"),
@@ -509,9 +506,7 @@ def free_slots(
             starts_at__gt=now,
             starts_at__lt=now + dt.timedelta(weeks=weeks),
         )
-        .exclude(
-            pk__in=Reservation.objects.exclude(status=ReservationStatus.CANCELLED).values("slot_id")
-        )
+        .exclude(pk__in=Reservation.objects.active().values("slot_id"))
         .select_related("counselor")
         .order_by("starts_at", "counselor__display_name")
     )

@@ -35,7 +35,6 @@ from ..errors import (
     WrongOffice,
 )
 from ..models import (
-    ACTIVE_STATUSES,
     CancelChannel,
     Office,
     Reservation,
@@ -150,7 +149,7 @@ def slot_check(*, slot_id, jobseeker: Jobseeker, now: dt.datetime | None = None)
     now = now or timezone.now()
     slot = _load_slot(slot_id, lock=False)
     _check_slot(slot=slot, jobseeker=jobseeker, source=ReservationSource.WEB, now=now)
-    if Reservation.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists():
+    if Reservation.objects.active().filter(slot=slot).exists():
         raise SlotTaken()
     return slot
 
@@ -258,7 +257,8 @@ def reservation_create(
 def _holder(slot_id) -> tuple[int, int] | None:
     """(reservation id, jobseeker id) of the slot's active reservation, if any."""
     return (
-        Reservation.objects.filter(slot_id=slot_id, status__in=ACTIVE_STATUSES)
+        Reservation.objects.active()
+        .filter(slot_id=slot_id)
         .values_list("pk", "jobseeker_id")
         .first()
     )

@@ -10,7 +10,6 @@ from ..calendar import TOKYO, closed_reason, tokyo_date
 from ..dates import date_check
 from ..errors import ClosedDay, InvalidTransition, SlotHasReservation, SlotOverlap
 from ..models import (
-    ACTIVE_STATUSES,
     SLOT_LENGTH,
     Counselor,
     Reservation,
@@ -182,7 +181,7 @@ def slot_block(*, slot: Slot | int, reason: str = "", now: dt.datetime | None = 
         slot = Slot.objects.select_for_update().get(pk=pk)
         if slot.status == SlotStatus.BLOCKED:
             raise InvalidTransition()
-        if Reservation.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists():
+        if Reservation.objects.active().filter(slot=slot).exists():
             raise SlotHasReservation()
         slot.status = SlotStatus.BLOCKED
         slot.blocked_reason = reason.strip()[:200]
