@@ -4,8 +4,6 @@ Changes that carry a rule of the terms (cancelling, blocking, generating slots, 
 through services, from actions and custom pages; the change forms leave those fields read-only.
 """
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
@@ -27,7 +25,7 @@ from .admin_phone import follow_up_view, phone_search_view, phone_view
 from .admin_schedule import schedule_view
 from .admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from .admin_session import figures_view, reservation_session_view
-from .calendar import TOKYO, closed_reason, tokyo_date
+from .calendar import TOKYO, closed_reason, tokyo_date, tokyo_day_bounds
 from .models import (
     SLOT_LENGTH,
     Bureau,
@@ -338,8 +336,8 @@ class UpcomingFilter(admin.SimpleListFilter):
         if self.value() == "past":
             return queryset.filter(starts_at__lte=now)
         if self.value() == "today":
-            start = dt.datetime.combine(tokyo_date(now), dt.time(0), tzinfo=TOKYO)
-            return queryset.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+            start, end = tokyo_day_bounds(tokyo_date(now))
+            return queryset.filter(starts_at__gte=start, starts_at__lt=end)
         return queryset
 
 

@@ -12,7 +12,7 @@ from jobseekers.models import EmailProblem, Jobseeker, RegistrationStatus
 from notifications.models import Notification, NotificationKind, NotificationStatus
 
 from .availability import cached_free_starts
-from .calendar import TOKYO, booking_deadline, closed_reason
+from .calendar import TOKYO, booking_deadline, closed_reason, tokyo_date, tokyo_day_bounds
 from .models import (
     Counselor,
     Office,
@@ -174,11 +174,6 @@ def _one_per_time(slots: list[Slot]) -> list[Slot]:
     return result
 
 
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=TOKYO)
-    return start, start + dt.timedelta(days=1)
-
-
 def day_offices(*, jobseeker) -> list[Office]:
     """The offices whose times the jobseeker sees: their own, or the bureau's (office setting)."""
     office = jobseeker.office
@@ -193,7 +188,7 @@ def free_times_of_day(
     """The slot-choice page's times: each office's day comes from the cache
     (`bookings.availability`) while nothing of the office changes; the rules that depend on
     the moment are applied here on every view."""
-    since, until = _day_bounds(day)
+    since, until = tokyo_day_bounds(day)
     by_id = {o.pk: o for o in (offices or day_offices(jobseeker=jobseeker))}
 
     def load(office_ids: list[int]) -> dict[int, list[tuple[int, dt.datetime]]]:
@@ -216,9 +211,7 @@ def free_times_unchanged_for(times: list[Slot], *, now: dt.datetime) -> float:
     """Seconds for which these free times stay the answer, if no slot or reservation changes:
     until one of them starts or passes its cut-off, or the day (and with it the horizon)
     turns."""
-    midnight = dt.datetime.combine(
-        now.astimezone(TOKYO).date() + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO
-    )
+    _today, midnight = tokyo_day_bounds(tokyo_date(now))
     ends = [min(s.starts_at, slot_deadline(slot=s, office=s.office)) for s in times]
     return (min([midnight, *ends]) - now).total_seconds()
 
@@ -290,8 +283,7 @@ def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMo
     start = month - dt.timedelta(days=(month.weekday() + 1) % 7)
     end_month = _add_month(month, 1)
     end = end_month + dt.timedelta(days=(5 - end_month.weekday()) % 7 + 1)
-    since, _unused = _day_bounds(month)
-    until, _unused = _day_bounds(end_month)
+    since, until = tokyo_day_bounds(month, end_month - dt.timedelta(days=1))
     counts: dict[dt.date, int] = {}
     for slot in _free_times(jobseeker=jobseeker, now=now, since=since, until=until):
         day = slot.starts_at.astimezone(TOKYO).date()
@@ -396,8 +388,7 @@ def schedule_days(
 
     Each booking carries `invitation_status` for the day view.
     """
-    since = dt.datetime.combine(start, dt.time(0), tzinfo=TOKYO)
-    until = since + dt.timedelta(days=days)
+    since, until = tokyo_day_bounds(start, start + dt.timedelta(days=days - 1))
     slots = (
         Slot.objects.filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
         .select_related("counselor", "office")
@@ -456,8 +447,7 @@ class Dashboard:
 def staff_dashboard(*, offices: QuerySet[Office], now: dt.datetime) -> Dashboard:
     """What office staff check each morning, counted within the user's offices (Art 9)."""
     today = now.astimezone(TOKYO).date()
-    since = dt.datetime.combine(today, dt.time(0), tzinfo=TOKYO)
-    until = since + dt.timedelta(days=1)
+    since, until = tokyo_day_bounds(today)
     counts = (
         Reservation.objects.active()
         .filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)

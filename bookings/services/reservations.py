@@ -13,7 +13,7 @@ from jobseekers.services import audit_record, jobseeker_touch
 from notifications.services.meeting import meeting_url_for
 from notifications.services.outbox import cancellation_queue, invitation_queue
 
-from ..calendar import TOKYO, booking_deadline, tokyo_date
+from ..calendar import booking_deadline, tokyo_date, tokyo_day_bounds
 from ..checklist import checklist_missing
 from ..dates import call_time_check
 from ..errors import (
@@ -92,7 +92,8 @@ def slot_deadline(*, slot: Slot, office: Office) -> dt.datetime:
 def horizon_end(*, office: Office, now: dt.datetime) -> dt.datetime:
     """Slots starting before this moment may be booked online (whole days, Asia/Tokyo)."""
     last_day = tokyo_date(now) + dt.timedelta(weeks=office.booking_horizon_weeks)
-    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
+    _first, end = tokyo_day_bounds(last_day)
+    return end
 
 
 def upcoming_web_count(*, jobseeker: Jobseeker, now: dt.datetime) -> int:

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..availability import availability_changed
-from ..calendar import TOKYO, closed_reason, tokyo_date
+from ..calendar import TOKYO, closed_reason, tokyo_date, tokyo_day_bounds
 from ..dates import date_check
 from ..errors import ClosedDay, InvalidTransition, SlotHasReservation, SlotOverlap
 from ..models import (
@@ -84,16 +84,12 @@ def slots_generate(
     )
     if not patterns:
         return 0
+    since, until = tokyo_day_bounds(start_date, end_date)
     with transaction.atomic():
         Counselor.objects.select_for_update().filter(pk=counselor.pk).first()
         existing = list(
             Slot.objects.filter(
-                counselor=counselor,
-                starts_at__gte=dt.datetime.combine(start_date, dt.time(0), tzinfo=TOKYO)
-                - SLOT_LENGTH,
-                starts_at__lt=dt.datetime.combine(
-                    end_date + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO
-                ),
+                counselor=counselor, starts_at__gte=since - SLOT_LENGTH, starts_at__lt=until
             ).values_list("starts_at", "ends_at")
         )
         wanted: list[Slot] = []
