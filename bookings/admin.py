@@ -46,7 +46,7 @@ RELATED_ONLY = admin.RelatedOnlyFieldListFilter
 
 @admin.register(Bureau)
 class BureauAdmin(OfficeScopedAdmin):
-    bureau_path = "pk"
+    office_path = ""
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
@@ -86,10 +86,11 @@ class StaffProfileAdmin(OfficeScopedAdmin):
     search_fields = ["user__username"]
 
     def scope_q(self, request):
+        scope = super().scope_q(request)
+        if request.user.is_superuser:
+            return scope
         # A bureau administrator's own profile has no office: match on the bureau too.
-        return super().scope_q(request) | Q(
-            office__isnull=True, bureau__in=bureaus_for_staff(request.user)
-        )
+        return scope | Q(office__isnull=True, bureau__in=bureaus_for_staff(request.user))
 
     def get_readonly_fields(self, request, obj=None):
         # Moving a user between accounts is a superuser's job (they manage the users).

@@ -5,8 +5,7 @@ within the user's offices (404 otherwise)."""
 import datetime as dt
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,7 +19,7 @@ from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record
 
-from .admin_scope import scoped_or_404, scoped_queryset
+from .admin_scope import scoped_or_404, scoped_queryset, staff_page_context, staff_page_require
 from .calendar import format_jp_range
 from .dates import CallTimeField, call_time_default
 from .models import Counselor, Reservation, ReservationStatus, Slot
@@ -33,15 +32,6 @@ from .services.reservations import (
 )
 
 SEARCH_LIMIT = 20
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _context(request: HttpRequest, title, **extra) -> dict:
-    return {**admin.site.each_context(request), "title": title, "opts": Reservation._meta, **extra}
 
 
 class PhoneSearchForm(forms.Form):
@@ -76,7 +66,7 @@ def _call_initial() -> dict:
 
 @require_GET
 def phone_search_view(request: HttpRequest) -> HttpResponse:
-    _require(request, "bookings.phone_reservation")
+    staff_page_require(request, "bookings.phone_reservation")
     now = timezone.now()
     form = PhoneSearchForm(request.GET or None)
     results: list[tuple[Jobseeker, list[Reservation]]] = []
@@ -99,9 +89,10 @@ def phone_search_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/bookings/reservation/phone_search.html",
-        _context(
+        staff_page_context(
             request,
             _("Phoned-in cancellation or late notice"),
+            model=Reservation,
             form=form,
             results=results,
             searched=searched,
@@ -125,7 +116,7 @@ def _refusal(reservation: Reservation, now: dt.datetime) -> str:
 
 @require_http_methods(["GET", "POST"])
 def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "bookings.phone_reservation")
+    staff_page_require(request, "bookings.phone_reservation")
     now = timezone.now()
     reservation = scoped_or_404(
         Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
@@ -216,9 +207,10 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/bookings/reservation/phone.html",
-        _context(
+        staff_page_context(
             request,
             _("Phoned-in cancellation or late notice"),
+            model=Reservation,
             reservation=reservation,
             when=format_jp_range(reservation.starts_at, reservation.ends_at),
             refusal=_refusal(reservation, now),
@@ -242,7 +234,7 @@ class FollowUpForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "bookings.add_reservation")
+    staff_page_require(request, "bookings.add_reservation")
     now = timezone.now()
     previous = scoped_or_404(
         Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
@@ -311,9 +303,10 @@ def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/bookings/reservation/follow_up.html",
-        _context(
+        staff_page_context(
             request,
             _("Book the next consultation"),
+            model=Reservation,
             previous=previous,
             when=format_jp_range(previous.starts_at, previous.ends_at),
             allowed=allowed,
