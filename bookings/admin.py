@@ -25,9 +25,8 @@ from .admin_phone import follow_up_view, phone_search_view, phone_view
 from .admin_schedule import schedule_view
 from .admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from .admin_session import figures_view, reservation_session_view
-from .calendar import TOKYO, closed_reason, tokyo_date, tokyo_day_bounds
+from .calendar import tokyo_date, tokyo_day_bounds
 from .models import (
-    SLOT_LENGTH,
     Bureau,
     Counselor,
     Office,
@@ -39,7 +38,13 @@ from .models import (
     WeeklyAvailability,
 )
 from .selectors import invitation_unsent_q
-from .services.slots import slot_block, slot_create, slot_unblock, slots_generate_weeks
+from .services.slots import (
+    slot_block,
+    slot_create,
+    slot_create_refusal,
+    slot_unblock,
+    slots_generate_weeks,
+)
 
 RELATED_ONLY = admin.RelatedOnlyFieldListFilter
 
@@ -186,17 +191,9 @@ class SlotAddForm(forms.ModelForm):
         starts_at = cleaned.get("starts_at")
         if counselor is None or starts_at is None:
             return cleaned
-        day = starts_at.astimezone(TOKYO).date()
-        closed = set(counselor.office.closed_days.values_list("date", flat=True))
-        reason = closed_reason(day, closed)
-        if reason:
-            raise forms.ValidationError(
-                _("The office is closed on this day (%(reason)s).") % {"reason": reason}
-            )
-        if Slot.objects.filter(
-            counselor=counselor, starts_at__lt=starts_at + SLOT_LENGTH, ends_at__gt=starts_at
-        ).exists():
-            raise forms.ValidationError(_("This counselor already has a slot at that time."))
+        refusal = slot_create_refusal(counselor=counselor, starts_at=starts_at)
+        if refusal is not None:
+            raise forms.ValidationError(refusal.message)
         return cleaned
 
 

@@ -2,8 +2,6 @@
 booked during a session (Art 6(4)). Thin views over services; every object is looked up
 within the user's offices (404 otherwise)."""
 
-import datetime as dt
-
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -22,11 +20,13 @@ from jobseekers.services import audit_record
 from .admin_scope import scoped_or_404, scoped_queryset, staff_page_context, staff_page_require
 from .calendar import format_jp_range
 from .dates import CallTimeField, call_time_default
-from .models import Counselor, Reservation, ReservationStatus, Slot
+from .models import Counselor, Reservation, Slot
 from .selectors import free_slots, upcoming_for_phone
 from .services.reservations import (
     follow_up_allowed,
     reservation_cancel,
+    reservation_cancel_refusal,
+    reservation_change_refusal,
     reservation_follow_up,
     reservation_late_notice,
 )
@@ -100,20 +100,6 @@ def phone_search_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _refusal(reservation: Reservation, now: dt.datetime) -> str:
-    """Why this reservation can no longer be cancelled or given a late notice, or ""."""
-    if reservation.status == ReservationStatus.CANCELLED:
-        return str(_("This reservation is already cancelled."))
-    if reservation.status != ReservationStatus.CONFIRMED:
-        return str(
-            _("This reservation is %(status)s; it can no longer be changed by phone.")
-            % {"status": reservation.get_status_display()}
-        )
-    if reservation.ends_at <= now:
-        return str(_("This reservation is in the past."))
-    return ""
-
-
 @require_http_methods(["GET", "POST"])
 def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
     staff_page_require(request, "bookings.phone_reservation")
@@ -129,19 +115,17 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
-        refusal = _refusal(reservation, now)
+        # The services' own rules, shown before the call goes further (and checked again by
+        # the service under the row lock when it is recorded).
+        refusal = reservation_change_refusal(reservation=reservation, now=now)
         status = 400
-        if refusal:
-            messages.error(request, refusal)
+        if refusal is not None:
+            messages.error(request, refusal.message)
         elif action == "cancel":
             cancel_form = CancelForm(request.POST)
-            if cancel_form.is_valid() and reservation.starts_at <= now:
-                messages.error(
-                    request,
-                    _(
-                        "The consultation has started: record a late notice instead of a cancellation."
-                    ),
-                )
+            refusal = reservation_cancel_refusal(reservation=reservation, now=now)
+            if cancel_form.is_valid() and refusal is not None:
+                messages.error(request, refusal.message)
             elif cancel_form.is_valid() and request.POST.get("confirm") != "yes":
                 # Step two: the summary is shown and staff confirm it with the caller.
                 confirming = True
@@ -213,7 +197,9 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
             model=Reservation,
             reservation=reservation,
             when=format_jp_range(reservation.starts_at, reservation.ends_at),
-            refusal=_refusal(reservation, now),
+            refusal=getattr(
+                reservation_change_refusal(reservation=reservation, now=now), "message", ""
+            ),
             started=reservation.starts_at <= now,
             cancel_form=cancel_form,
             late_form=late_form,

@@ -18,16 +18,20 @@ from ..checklist import checklist_missing
 from ..dates import call_time_check
 from ..errors import (
     AlreadyBooked,
+    AlreadyCancelled,
     BeyondHorizon,
     BookingError,
     ChecklistIncomplete,
     ConsentRequired,
+    ConsultationStarted,
     CutoffPassed,
     InvalidTransition,
     JobseekerSuspended,
+    NotConfirmed,
     NotInSession,
     RegistrationExpired,
     RegistrationUnverified,
+    ReservationOver,
     SlotInPast,
     SlotNotOpen,
     SlotTaken,
@@ -279,6 +283,34 @@ def reservation_locked(reservation: Reservation | int) -> Reservation:
     )
 
 
+def reservation_change_refusal(
+    *, reservation: Reservation, now: dt.datetime
+) -> InvalidTransition | None:
+    """Why staff can no longer change `reservation` (a late notice, a cancellation), or None.
+
+    Only a confirmed reservation whose 30 minutes have not ended is changed. The services
+    check it under the row lock; the phone desk shows it before staff take the call further.
+    """
+    if reservation.status == ReservationStatus.CANCELLED:
+        return AlreadyCancelled()
+    if reservation.status != ReservationStatus.CONFIRMED:
+        return NotConfirmed(status=reservation.get_status_display())
+    if reservation.ends_at <= now:
+        return ReservationOver()
+    return None
+
+
+def reservation_cancel_refusal(
+    *, reservation: Reservation, now: dt.datetime
+) -> InvalidTransition | None:
+    """Why `reservation` can no longer be cancelled, or None: a change staff may still make
+    (`reservation_change_refusal`) whose consultation has not started (Art 6(5))."""
+    refusal = reservation_change_refusal(reservation=reservation, now=now)
+    if refusal is None and reservation.starts_at <= now:
+        return ConsultationStarted()
+    return refusal
+
+
 def reservation_cancel(
     *,
     reservation: Reservation | int,
@@ -299,8 +331,9 @@ def reservation_cancel(
         call_time_check(called_at, now=now)
     with transaction.atomic():
         reservation = reservation_locked(reservation)
-        if reservation.status != ReservationStatus.CONFIRMED or reservation.starts_at <= now:
-            raise InvalidTransition()
+        refusal = reservation_cancel_refusal(reservation=reservation, now=now)
+        if refusal is not None:
+            raise refusal
         reservation.status = ReservationStatus.CANCELLED
         reservation.cancelled_at = now
         reservation.cancelled_by = recorded_user(actor)
@@ -343,8 +376,9 @@ def reservation_late_notice(
         call_time_check(called_at, now=now)
     with transaction.atomic():
         reservation = reservation_locked(reservation)
-        if reservation.status != ReservationStatus.CONFIRMED or reservation.ends_at <= now:
-            raise InvalidTransition()
+        refusal = reservation_change_refusal(reservation=reservation, now=now)
+        if refusal is not None:
+            raise refusal
         reservation.late_notice_at = called_at or now
         reservation.late_notice_by = recorded_user(actor)
         reservation.late_notice_caller = caller.strip()[:100]

@@ -5,10 +5,18 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import DomainError
+
 from ..availability import availability_changed
 from ..calendar import TOKYO, closed_reason, tokyo_date, tokyo_day_bounds
 from ..dates import date_check
-from ..errors import ClosedDay, InvalidTransition, SlotHasReservation, SlotOverlap
+from ..errors import (
+    ClosedDay,
+    DateOutOfRange,
+    InvalidTransition,
+    SlotHasReservation,
+    SlotOverlap,
+)
 from ..models import (
     SLOT_LENGTH,
     Counselor,
@@ -27,21 +35,38 @@ def _overlaps(*, counselor: Counselor, starts_at: dt.datetime) -> bool:
     ).exists()
 
 
+def slot_create_refusal(
+    *, counselor: Counselor, starts_at: dt.datetime, allow_closed_day: bool = False
+) -> DomainError | None:
+    """Why `slot_create` would refuse this slot, or None: a date out of range, a closed day,
+    another slot of the counselor at that time. A form validates through it."""
+    try:
+        date_check(starts_at)
+    except DateOutOfRange as error:
+        return error
+    day = tokyo_date(starts_at)
+    closed = set(counselor.office.closed_days.values_list("date", flat=True))
+    reason = closed_reason(day, closed)
+    if not allow_closed_day and reason:
+        return ClosedDay(reason=reason)
+    if _overlaps(counselor=counselor, starts_at=starts_at):
+        return SlotOverlap()
+    return None
+
+
 def slot_create(
     *, counselor: Counselor, starts_at: dt.datetime, allow_closed_day: bool = False
 ) -> Slot:
     """One 30-minute slot; refused on a closed day or over another slot of the counselor."""
-    date_check(starts_at)
     office = counselor.office
-    day = starts_at.astimezone(TOKYO).date()
-    closed = set(office.closed_days.values_list("date", flat=True))
-    if not allow_closed_day and closed_reason(day, closed):
-        raise ClosedDay()
     with transaction.atomic():
-        # The exclusion constraint holds this on PostgreSQL; the check serves SQLite.
+        # The exclusion constraint holds the overlap on PostgreSQL; the check serves SQLite.
         Counselor.objects.select_for_update().filter(pk=counselor.pk).first()
-        if _overlaps(counselor=counselor, starts_at=starts_at):
-            raise SlotOverlap()
+        refusal = slot_create_refusal(
+            counselor=counselor, starts_at=starts_at, allow_closed_day=allow_closed_day
+        )
+        if refusal is not None:
+            raise refusal
         try:
             with transaction.atomic():
                 return Slot.objects.create(
