@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 
-from bookings.calendar import TOKYO, is_closed, tokyo_date
+from bookings.calendar import is_closed, tokyo_date, tokyo_day_bounds
 from bookings.models import (
     Bureau,
     Counselor,
@@ -111,7 +111,7 @@ def open_days(today: dt.date) -> list[dt.datetime]:
     day = first
     while day <= last:
         if not is_closed(day):
-            days.append(dt.datetime.combine(day, dt.time(0), tzinfo=TOKYO))
+            days.append(tokyo_day_bounds(day)[0])
         day += dt.timedelta(days=1)
     return days
 

@@ -368,7 +368,7 @@ def measure_bookings(port: int, rows: list[Row], world: targets.World) -> None:
 def measure_race(
     port: int, rows: list[Row], world: targets.World, *, rounds: int, attempts: int
 ) -> None:
-    from django.db import connection
+    from bookings.models import Reservation
 
     began = time.perf_counter()
     rounds_ok = 0
@@ -381,13 +381,7 @@ def measure_race(
         five_xx += sum(1 for r in responses if r.status >= 500 or r.status == 0)
         other += sum(1 for r in responses if not targets.booked(r) and not targets.refused(r))
         rounds_ok += wins == 1
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM bookings_reservation WHERE slot_id = ANY(%s) "
-            "AND status <> 'cancelled'",
-            [world.race_slots],
-        )
-        winners_db = cursor.fetchone()[0]
+    winners_db = Reservation.objects.active().filter(slot_id__in=world.race_slots).count()
     rows.append(
         Row(
             f"{attempts} concurrent attempts on one slot x {rounds} rounds",

@@ -50,7 +50,7 @@ class World:
 
 
 def prepare(*, now: dt.datetime) -> World:
-    from bookings.calendar import TOKYO, tokyo_date
+    from bookings.calendar import tokyo_date, tokyo_day_bounds
     from bookings.models import Office, Reservation, Slot, SlotStatus
     from jobseekers.models import Jobseeker
 
@@ -61,8 +61,7 @@ def prepare(*, now: dt.datetime) -> World:
     )
     first_day = tokyo_date(now) + dt.timedelta(days=2)
     last_day = tokyo_date(now) + dt.timedelta(weeks=3)
-    since = dt.datetime.combine(first_day, dt.time(0), tzinfo=TOKYO)
-    until = dt.datetime.combine(last_day, dt.time(0), tzinfo=TOKYO)
+    since, until = tokyo_day_bounds(first_day, last_day - dt.timedelta(days=1))
     busy_people = Reservation.objects.values("jobseeker_id")
     busy_slots = Reservation.objects.values("slot_id")
     free, slots = {}, {}

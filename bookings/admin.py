@@ -4,8 +4,6 @@ Changes that carry a rule of the terms (cancelling, blocking, generating slots, 
 through services, from actions and custom pages; the change forms leave those fields read-only.
 """
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
@@ -27,29 +25,33 @@ from .admin_phone import follow_up_view, phone_search_view, phone_view
 from .admin_schedule import schedule_view
 from .admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from .admin_session import figures_view, reservation_session_view
-from .calendar import TOKYO, closed_reason, tokyo_date
+from .calendar import tokyo_date, tokyo_day_bounds
 from .models import (
-    SLOT_LENGTH,
     Bureau,
     Counselor,
     Office,
     OfficeClosedDay,
     Reservation,
-    ReservationStatus,
     Slot,
     SlotStatus,
     StaffProfile,
     WeeklyAvailability,
 )
 from .selectors import invitation_unsent_q
-from .services.slots import slot_block, slot_create, slot_unblock, slots_generate_weeks
+from .services.slots import (
+    slot_block,
+    slot_create,
+    slot_create_refusal,
+    slot_unblock,
+    slots_generate_weeks,
+)
 
 RELATED_ONLY = admin.RelatedOnlyFieldListFilter
 
 
 @admin.register(Bureau)
 class BureauAdmin(OfficeScopedAdmin):
-    bureau_path = "pk"
+    office_path = ""
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
@@ -89,10 +91,11 @@ class StaffProfileAdmin(OfficeScopedAdmin):
     search_fields = ["user__username"]
 
     def scope_q(self, request):
+        scope = super().scope_q(request)
+        if request.user.is_superuser:
+            return scope
         # A bureau administrator's own profile has no office: match on the bureau too.
-        return super().scope_q(request) | Q(
-            office__isnull=True, bureau__in=bureaus_for_staff(request.user)
-        )
+        return scope | Q(office__isnull=True, bureau__in=bureaus_for_staff(request.user))
 
     def get_readonly_fields(self, request, obj=None):
         # Moving a user between accounts is a superuser's job (they manage the users).
@@ -188,17 +191,9 @@ class SlotAddForm(forms.ModelForm):
         starts_at = cleaned.get("starts_at")
         if counselor is None or starts_at is None:
             return cleaned
-        day = starts_at.astimezone(TOKYO).date()
-        closed = set(counselor.office.closed_days.values_list("date", flat=True))
-        reason = closed_reason(day, closed)
-        if reason:
-            raise forms.ValidationError(
-                _("The office is closed on this day (%(reason)s).") % {"reason": reason}
-            )
-        if Slot.objects.filter(
-            counselor=counselor, starts_at__lt=starts_at + SLOT_LENGTH, ends_at__gt=starts_at
-        ).exists():
-            raise forms.ValidationError(_("This counselor already has a slot at that time."))
+        refusal = slot_create_refusal(counselor=counselor, starts_at=starts_at)
+        if refusal is not None:
+            raise forms.ValidationError(refusal.message)
         return cleaned
 
 
@@ -210,7 +205,7 @@ class SlotStatusFilter(admin.SimpleListFilter):
         return [("yes", _("Booked")), ("no", _("Free"))]
 
     def queryset(self, request, queryset):
-        active = Reservation.objects.exclude(status=ReservationStatus.CANCELLED)
+        active = Reservation.objects.active()
         if self.value() == "yes":
             return queryset.filter(pk__in=active.values("slot_id"))
         if self.value() == "no":
@@ -339,8 +334,8 @@ class UpcomingFilter(admin.SimpleListFilter):
         if self.value() == "past":
             return queryset.filter(starts_at__lte=now)
         if self.value() == "today":
-            start = dt.datetime.combine(tokyo_date(now), dt.time(0), tzinfo=TOKYO)
-            return queryset.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
+            start, end = tokyo_day_bounds(tokyo_date(now))
+            return queryset.filter(starts_at__gte=start, starts_at__lt=end)
         return queryset
 
 

@@ -1,14 +1,12 @@
 """The staff dashboard: what needs attention today, each figure a link to the filtered list."""
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from .admin_scope import scoped_queryset
+from .admin_scope import scoped_queryset, staff_page_context, staff_page_require
 from .calendar import format_jp_date
 from .models import Office, Reservation
 from .selectors import staff_dashboard
@@ -16,19 +14,18 @@ from .selectors import staff_dashboard
 
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("bookings.view_reservation"):
-        raise PermissionDenied
+    staff_page_require(request, "bookings.view_reservation")
     dashboard = staff_dashboard(offices=scoped_queryset(request, Office), now=timezone.now())
     return TemplateResponse(
         request,
         "admin/bookings/dashboard.html",
-        {
-            **admin.site.each_context(request),
-            "title": _("Today at the office"),
-            "opts": Reservation._meta,
-            "dashboard": dashboard,
-            "today": format_jp_date(dashboard.today),
-            "today_iso": dashboard.today.isoformat(),
-            "can_view_jobseekers": request.user.has_perm("jobseekers.view_jobseeker"),
-        },
+        staff_page_context(
+            request,
+            _("Today at the office"),
+            model=Reservation,
+            dashboard=dashboard,
+            today=format_jp_date(dashboard.today),
+            today_iso=dashboard.today.isoformat(),
+            can_view_jobseekers=request.user.has_perm("jobseekers.view_jobseeker"),
+        ),
     )

@@ -5,8 +5,7 @@ within the user's offices (404 otherwise)."""
 import datetime as dt
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,28 +19,21 @@ from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record
 
-from .admin_scope import scoped_or_404, scoped_queryset
+from .admin_scope import scoped_or_404, scoped_queryset, staff_page_context, staff_page_require
 from .calendar import format_jp_datetime, format_jp_range
 from .dates import CallTimeField, call_time_default
-from .models import Counselor, Reservation, ReservationStatus, Slot
+from .models import Counselor, Reservation, Slot
 from .selectors import free_slots, upcoming_for_phone
 from .services.reservations import (
     follow_up_allowed,
     reservation_cancel,
+    reservation_cancel_refusal,
+    reservation_change_refusal,
     reservation_follow_up,
     reservation_late_notice,
 )
 
 SEARCH_LIMIT = 20
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
-def _context(request: HttpRequest, title, **extra) -> dict:
-    return {**admin.site.each_context(request), "title": title, "opts": Reservation._meta, **extra}
 
 
 class PhoneSearchForm(forms.Form):
@@ -88,7 +80,7 @@ def _call_initial() -> dict:
 
 @require_GET
 def phone_search_view(request: HttpRequest) -> HttpResponse:
-    _require(request, "bookings.phone_reservation")
+    staff_page_require(request, "bookings.phone_reservation")
     now = timezone.now()
     form = PhoneSearchForm(request.GET or None)
     results: list[tuple[Jobseeker, list[Reservation]]] = []
@@ -111,9 +103,10 @@ def phone_search_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/bookings/reservation/phone_search.html",
-        _context(
+        staff_page_context(
             request,
             _("Phoned-in cancellation or late notice"),
+            model=Reservation,
             form=form,
             results=results,
             searched=searched,
@@ -121,23 +114,9 @@ def phone_search_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _refusal(reservation: Reservation, now: dt.datetime) -> str:
-    """Why this reservation can no longer be cancelled or given a late notice, or ""."""
-    if reservation.status == ReservationStatus.CANCELLED:
-        return str(_("This reservation is already cancelled."))
-    if reservation.status != ReservationStatus.CONFIRMED:
-        return str(
-            _("This reservation is %(status)s; it can no longer be changed by phone.")
-            % {"status": reservation.get_status_display()}
-        )
-    if reservation.ends_at <= now:
-        return str(_("This reservation is in the past."))
-    return ""
-
-
 @require_http_methods(["GET", "POST"])
 def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "bookings.phone_reservation")
+    staff_page_require(request, "bookings.phone_reservation")
     now = timezone.now()
     reservation = scoped_or_404(
         Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
@@ -150,19 +129,17 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
-        refusal = _refusal(reservation, now)
+        # The services' own rules, shown before the call goes further (and checked again by
+        # the service under the row lock when it is recorded).
+        refusal = reservation_change_refusal(reservation=reservation, now=now)
         status = 400
-        if refusal:
-            messages.error(request, refusal)
+        if refusal is not None:
+            messages.error(request, refusal.message)
         elif action == "cancel":
             cancel_form = CancelForm(request.POST)
-            if cancel_form.is_valid() and reservation.starts_at <= now:
-                messages.error(
-                    request,
-                    _(
-                        "The consultation has started: record a late notice instead of a cancellation."
-                    ),
-                )
+            refusal = reservation_cancel_refusal(reservation=reservation, now=now)
+            if cancel_form.is_valid() and refusal is not None:
+                messages.error(request, refusal.message)
             elif cancel_form.is_valid() and request.POST.get("confirm") != "yes":
                 # Step two: the summary is shown and staff confirm it with the caller.
                 confirming = True
@@ -228,12 +205,15 @@ def phone_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/bookings/reservation/phone.html",
-        _context(
+        staff_page_context(
             request,
             _("Phoned-in cancellation or late notice"),
+            model=Reservation,
             reservation=reservation,
             when=format_jp_range(reservation.starts_at, reservation.ends_at),
-            refusal=_refusal(reservation, now),
+            refusal=getattr(
+                reservation_change_refusal(reservation=reservation, now=now), "message", ""
+            ),
             started=reservation.starts_at <= now,
             cancel_form=cancel_form,
             late_form=late_form,
@@ -255,7 +235,7 @@ class FollowUpForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "bookings.add_reservation")
+    staff_page_require(request, "bookings.add_reservation")
     now = timezone.now()
     previous = scoped_or_404(
         Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
@@ -324,9 +304,10 @@ def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/bookings/reservation/follow_up.html",
-        _context(
+        staff_page_context(
             request,
             _("Book the next consultation"),
+            model=Reservation,
             previous=previous,
             when=format_jp_range(previous.starts_at, previous.ends_at),
             allowed=allowed,

@@ -4,7 +4,6 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET
 from jobseekers.services import audit_record_views
 from notifications.models import NotificationStatus
 
-from .admin_scope import scoped_choices, scoped_queryset
+from .admin_scope import scoped_choices, scoped_queryset, staff_page_require
 from .calendar import format_jp_date, tokyo_date
 from .dates import SensibleDateField
 from .models import Counselor, Office, ReservationStatus, Slot, SlotStatus
@@ -54,8 +53,7 @@ def _slot_state(slot: Slot, now: dt.datetime) -> str:
 
 @require_GET
 def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
-    if not request.user.has_perm("bookings.view_slot"):
-        raise PermissionDenied
+    staff_page_require(request, "bookings.view_slot")
     user = request.user
     now = timezone.now()
     own = getattr(user, "counselor", None)

@@ -6,16 +6,21 @@ base of every ModelAdmin of the project: its queryset, its foreign-key choices, 
 filters and its object look-ups are limited, and an object outside the scope is a 404, also
 when its URL is typed by hand.
 
+A model's scope is declared one way: `office_path`, the lookup from the model to the Office
+or the Bureau it belongs to; a model whose rule is richer than one lookup (records of no
+jobseeker, a notification's office) overrides `scope_q` and sets `office_path = None`.
+
 Custom staff pages, exports and figures read rows only through `scoped_queryset` (or
 `scoped_or_404` for one object): the rows of a model a user may read are, by definition, those
 its ModelAdmin's list shows. A page that builds its own queryset is how an export once listed
-another bureau's usage records while the list hid them.
+another bureau's usage records while the list hid them. Custom pages check their permission
+with `staff_page_require` and build their context with `staff_page_context`.
 """
 
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -25,16 +30,26 @@ from .models import Bureau, Counselor, Office, Reservation, Slot, StaffProfile
 from .selectors import offices_for_staff
 
 
-def office_scope_q(user, path: str) -> Q:
-    """`path` is the lookup from a model to its Office ("" for Office itself)."""
-    offices = offices_for_staff(user)
-    return Q(**{f"{path}__in" if path else "pk__in": offices})
-
-
 def bureaus_for_staff(user) -> QuerySet[Bureau]:
+    """The bureau a staff user belongs to (their profile's; every bureau for a superuser)."""
     if user.is_superuser:
         return Bureau.objects.all()
-    return Bureau.objects.filter(pk__in=offices_for_staff(user).values("bureau_id"))
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return Bureau.objects.none()
+    return Bureau.objects.filter(pk=profile.bureau_id)
+
+
+def office_scope_q(user, model: type[Model], path: str) -> Q:
+    """The rows of `model` a staff user may read, `path` being its lookup to an Office or a
+    Bureau ("" when `model` is Office or Bureau): the one scoping rule."""
+    target = model if not path else get_fields_from_path(model, path)[-1].related_model
+    lookup = f"{path}__in" if path else "pk__in"
+    if target is Office:
+        return Q(**{lookup: offices_for_staff(user)})
+    if target is Bureau:
+        return Q(**{lookup: bureaus_for_staff(user)})
+    raise ImproperlyConfigured(f"{model.__name__}: {path!r} leads to neither Office nor Bureau.")
 
 
 def scoped_choices(model: type[Model], user) -> QuerySet | None:
@@ -57,29 +72,30 @@ def scoped_choices(model: type[Model], user) -> QuerySet | None:
         StaffProfile: "office",
     }
     if model in by_office:
-        return model.objects.filter(office_scope_q(user, by_office[model]))
+        return model.objects.filter(office_scope_q(user, model, by_office[model]))
     return None
 
 
 class OfficeScopedAdmin(admin.ModelAdmin):
     """Base of every ModelAdmin: limits rows, choices and look-ups to the user's offices."""
 
-    # The lookup from the model to its Office; "" when the model is Office; None when the
-    # subclass's own get_queryset scopes the rows (a rule richer than one lookup).
+    # The lookup from the model to the Office or the Bureau it belongs to ("" when the model
+    # is Office or Bureau); None when the subclass overrides `scope_q` (a rule richer than one
+    # lookup).
     office_path: str | None = "office"
-    # For models that belong to a bureau rather than an office (terms versions): its lookup.
-    bureau_path: str = ""
 
     def scope_q(self, request: HttpRequest) -> Q:
-        if self.bureau_path:
-            return Q(**{f"{self.bureau_path}__in": bureaus_for_staff(request.user)})
-        return office_scope_q(request.user, self.office_path)
+        """The rows the user may read, as a condition; a superuser reads every row."""
+        if self.office_path is None:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}: office_path is None, so scope_q must be overridden."
+            )
+        if request.user.is_superuser:
+            return Q()
+        return office_scope_q(request.user, self.model, self.office_path)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser or (self.office_path is None and not self.bureau_path):
-            return queryset
-        return queryset.filter(self.scope_q(request))
+        return super().get_queryset(request).filter(self.scope_q(request))
 
     def get_object(self, request: HttpRequest, object_id: str, from_field=None):
         # The admin would redirect to its index with "does not exist"; a 404 says the same to
@@ -152,3 +168,20 @@ def scoped_or_404(queryset: QuerySet, request: HttpRequest, **lookup):
     if obj is None:
         raise Http404
     return obj
+
+
+def staff_page_require(request: HttpRequest, perm: str) -> None:
+    """A custom staff page's permission check: PermissionDenied (403) without `perm`."""
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def staff_page_context(
+    request: HttpRequest, title, *, model: type[Model] | None = None, **extra
+) -> dict:
+    """The context of a custom staff page: the admin's (with the look and the sidebar), the
+    title, and `opts` of `model` for the breadcrumbs."""
+    context = {**admin.site.each_context(request), "title": title}
+    if model is not None:
+        context["opts"] = model._meta
+    return {**context, **extra}

@@ -7,8 +7,7 @@ call services; every rule lives in the services.
 import datetime as dt
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -28,7 +27,7 @@ from jobseekers.policy import (
 )
 from jobseekers.services import audit_record_views
 
-from .admin_scope import scoped_or_404, scoped_queryset
+from .admin_scope import scoped_or_404, scoped_queryset, staff_page_context, staff_page_require
 from .calendar import format_jp_range
 from .models import Office, Reservation, ReservationStatus
 from .selectors import office_week_figures
@@ -59,11 +58,6 @@ class SuspendForm(forms.Form):
     reason = forms.CharField(label=_("Reason for suspension"), widget=forms.Textarea)
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
 def _next_or(request: HttpRequest, default: str) -> str:
     """Back to the page the button was on (the day view), when that is a page of this site."""
     target = request.POST.get("next", "")
@@ -74,13 +68,9 @@ def _next_or(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _context(request: HttpRequest, title: str, **extra) -> dict:
-    return {**admin.site.each_context(request), "title": title, **extra}
-
-
 @require_http_methods(["GET", "POST"])
 def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "bookings.change_reservation")
+    staff_page_require(request, "bookings.change_reservation")
     reservation = scoped_or_404(
         Reservation.objects.select_related("jobseeker", "office", "slot__counselor"),
         request,
@@ -136,7 +126,7 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/bookings/reservation/session.html",
-        _context(
+        staff_page_context(
             request,
             _("Session"),
             reservation=reservation,
@@ -160,7 +150,7 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def jobseeker_refusal_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "jobseekers.change_jobseeker")
+    staff_page_require(request, "jobseekers.change_jobseeker")
     jobseeker = scoped_or_404(Jobseeker.objects.select_related("office"), request, pk=pk)
     suspend_form = SuspendForm()
     if request.method == "POST":
@@ -194,7 +184,7 @@ def jobseeker_refusal_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/jobseekers/jobseeker/refusal.html",
-        _context(
+        staff_page_context(
             request,
             _("No-shows and suspension"),
             jobseeker=jobseeker,
@@ -208,7 +198,7 @@ def jobseeker_refusal_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def figures_view(request: HttpRequest) -> HttpResponse:
-    _require(request, "bookings.view_reservation")
+    staff_page_require(request, "bookings.view_reservation")
     now = timezone.now()
     rows = office_week_figures(
         offices=scoped_queryset(request, Office),
@@ -218,7 +208,7 @@ def figures_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/bookings/figures.html",
-        _context(
+        staff_page_context(
             request,
             _("Attendance, no-show and cancellation rates"),
             rows=rows,

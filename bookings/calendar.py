@@ -49,6 +49,21 @@ def tokyo_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(TOKYO).date()
 
 
+def tokyo_day_bounds(
+    first: dt.date, last: dt.date | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """Whole days in Asia/Tokyo: (00:00 of `first`, 00:00 of the day after `last`), aware.
+
+    The half-open range of `first` to `last` (default: `first` alone), for `__gte=start,
+    __lt=end`: the one place a Tokyo midnight is built (the database holds UTC, and a day
+    read as UTC would start at 09:00 JST).
+    """
+    last = first if last is None else last
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=TOKYO)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
+    return start, end
+
+
 def booking_deadline(
     *, starts_at: dt.datetime, cutoff_days_before: int, cutoff_hour: int
 ) -> dt.datetime:
@@ -58,7 +73,7 @@ def booking_deadline(
     can be booked until 00:00 JST of day D, i.e. through 23:59:59 of D-1.
     """
     day = tokyo_date(starts_at) - dt.timedelta(days=cutoff_days_before)
-    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=TOKYO)
+    midnight, _next = tokyo_day_bounds(day)
     return midnight + dt.timedelta(hours=cutoff_hour)
 
 

@@ -111,6 +111,12 @@ class ClosedDay(BookingError):
     code = "closed_day"
     default_message = _("The office is closed on this day.")
 
+    def __init__(self, message=None, *, reason=None):
+        # Which closure (a weekend, a holiday, the year end, the office's own closed day).
+        if message is None and reason:
+            message = _("The office is closed on this day (%(reason)s).") % {"reason": reason}
+        super().__init__(message)
+
 
 class ChecklistIncomplete(BookingError):
     code = "checklist_incomplete"
@@ -120,6 +126,37 @@ class ChecklistIncomplete(BookingError):
 class InvalidTransition(BookingError):
     code = "invalid_transition"
     default_message = _("This reservation cannot be changed in its current state.")
+
+
+class AlreadyCancelled(InvalidTransition):
+    code = "already_cancelled"
+    default_message = _("This reservation is already cancelled.")
+
+
+class NotConfirmed(InvalidTransition):
+    """Held, missed or ended: a reservation past `confirmed` is no longer changed by staff."""
+
+    code = "not_confirmed"
+
+    def __init__(self, message=None, *, status: str = ""):
+        if message is None and status:
+            message = format_lazy(
+                _("This reservation is {status}; it can no longer be changed by phone."),
+                status=status,
+            )
+        super().__init__(message)
+
+
+class ReservationOver(InvalidTransition):
+    code = "reservation_over"
+    default_message = _("This reservation is in the past.")
+
+
+class ConsultationStarted(InvalidTransition):
+    code = "consultation_started"
+    default_message = _(
+        "The consultation has started: record a late notice instead of a cancellation."
+    )
 
 
 class ReasonRequired(BookingError):

@@ -279,14 +279,11 @@ class ReservationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# A reservation in one of these holds its slot; a cancelled one does not.
-ACTIVE_STATUSES = [
-    ReservationStatus.CONFIRMED,
-    ReservationStatus.IN_SESSION,
-    ReservationStatus.COMPLETED,
-    ReservationStatus.ENDED_EARLY,
-    ReservationStatus.NO_SHOW,
-]
+# The one definition of an active reservation: it holds its slot in every status but
+# cancelled (held, missed or still ahead alike). The unique index of one active reservation
+# per slot has this condition, and `Reservation.objects.active()` filters with it, so a
+# query of active reservations is the one that index answers.
+ACTIVE = ~Q(status=ReservationStatus.CANCELLED)
 UPCOMING_STATUSES = [ReservationStatus.CONFIRMED]
 
 
@@ -301,6 +298,12 @@ class CancelChannel(models.TextChoices):
     WEB = "web", _("Web (reservation page)")
     STAFF = "staff", _("Staff")
     SYSTEM = "system", _("System")
+
+
+class ReservationQuerySet(models.QuerySet):
+    def active(self) -> "ReservationQuerySet":
+        """The reservations that hold their slot (`ACTIVE`): every one not cancelled."""
+        return self.filter(ACTIVE)
 
 
 class Reservation(models.Model):
@@ -364,6 +367,8 @@ class Reservation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ReservationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("reservation")
         verbose_name_plural = _("reservations")
@@ -375,7 +380,7 @@ class Reservation(models.Model):
             # No double booking: one active reservation per slot.
             models.UniqueConstraint(
                 fields=["slot"],
-                condition=~Q(status=ReservationStatus.CANCELLED),
+                condition=ACTIVE,
                 name="reservation_one_active_per_slot",
                 violation_error_message=_("This slot has just been taken."),
             ),

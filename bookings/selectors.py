@@ -12,9 +12,8 @@ from jobseekers.models import EmailProblem, Jobseeker, RegistrationStatus
 from notifications.models import Notification, NotificationKind, NotificationStatus
 
 from .availability import cached_free_starts
-from .calendar import TOKYO, booking_deadline, closed_reason
+from .calendar import TOKYO, booking_deadline, closed_reason, tokyo_date, tokyo_day_bounds
 from .models import (
-    ACTIVE_STATUSES,
     Counselor,
     Office,
     Reservation,
@@ -116,7 +115,7 @@ def bookable_offices(*, jobseeker) -> QuerySet[Office]:
 
 def _open_unheld(*, offices, after: dt.datetime, until: dt.datetime) -> QuerySet[Slot]:
     """Open slots of these offices (a queryset or ids) that nobody holds, in (after, until)."""
-    taken = Reservation.objects.filter(slot=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    taken = Reservation.objects.active().filter(slot=OuterRef("pk"))
     return Slot.objects.filter(
         office__in=offices, status=SlotStatus.OPEN, starts_at__gt=after, starts_at__lt=until
     ).exclude(Exists(taken))
@@ -175,11 +174,6 @@ def _one_per_time(slots: list[Slot]) -> list[Slot]:
     return result
 
 
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=TOKYO)
-    return start, start + dt.timedelta(days=1)
-
-
 def day_offices(*, jobseeker) -> list[Office]:
     """The offices whose times the jobseeker sees: their own, or the bureau's (office setting)."""
     office = jobseeker.office
@@ -194,7 +188,7 @@ def free_times_of_day(
     """The slot-choice page's times: each office's day comes from the cache
     (`bookings.availability`) while nothing of the office changes; the rules that depend on
     the moment are applied here on every view."""
-    since, until = _day_bounds(day)
+    since, until = tokyo_day_bounds(day)
     by_id = {o.pk: o for o in (offices or day_offices(jobseeker=jobseeker))}
 
     def load(office_ids: list[int]) -> dict[int, list[tuple[int, dt.datetime]]]:
@@ -217,9 +211,7 @@ def free_times_unchanged_for(times: list[Slot], *, now: dt.datetime) -> float:
     """Seconds for which these free times stay the answer, if no slot or reservation changes:
     until one of them starts or passes its cut-off, or the day (and with it the horizon)
     turns."""
-    midnight = dt.datetime.combine(
-        now.astimezone(TOKYO).date() + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO
-    )
+    _today, midnight = tokyo_day_bounds(tokyo_date(now))
     ends = [min(s.starts_at, slot_deadline(slot=s, office=s.office)) for s in times]
     return (min([midnight, *ends]) - now).total_seconds()
 
@@ -291,8 +283,7 @@ def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMo
     start = month - dt.timedelta(days=(month.weekday() + 1) % 7)
     end_month = _add_month(month, 1)
     end = end_month + dt.timedelta(days=(5 - end_month.weekday()) % 7 + 1)
-    since, _unused = _day_bounds(month)
-    until, _unused = _day_bounds(end_month)
+    since, until = tokyo_day_bounds(month, end_month - dt.timedelta(days=1))
     counts: dict[dt.date, int] = {}
     for slot in _free_times(jobseeker=jobseeker, now=now, since=since, until=until):
         day = slot.starts_at.astimezone(TOKYO).date()
@@ -397,8 +388,7 @@ def schedule_days(
 
     Each booking carries `invitation_status` for the day view.
     """
-    since = dt.datetime.combine(start, dt.time(0), tzinfo=TOKYO)
-    until = since + dt.timedelta(days=days)
+    since, until = tokyo_day_bounds(start, start + dt.timedelta(days=days - 1))
     slots = (
         Slot.objects.filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
         .select_related("counselor", "office")
@@ -406,9 +396,7 @@ def schedule_days(
             Prefetch(
                 "reservations",
                 queryset=with_invitation_status(
-                    Reservation.objects.exclude(status=ReservationStatus.CANCELLED).select_related(
-                        "jobseeker"
-                    )
+                    Reservation.objects.active().select_related("jobseeker")
                 ),
                 to_attr="active_reservations",
             )
@@ -459,11 +447,10 @@ class Dashboard:
 def staff_dashboard(*, offices: QuerySet[Office], now: dt.datetime) -> Dashboard:
     """What office staff check each morning, counted within the user's offices (Art 9)."""
     today = now.astimezone(TOKYO).date()
-    since = dt.datetime.combine(today, dt.time(0), tzinfo=TOKYO)
-    until = since + dt.timedelta(days=1)
+    since, until = tokyo_day_bounds(today)
     counts = (
-        Reservation.objects.filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
-        .exclude(status=ReservationStatus.CANCELLED)
+        Reservation.objects.active()
+        .filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
         .values("slot__counselor")
         .annotate(
             total=Count("pk"),
@@ -509,9 +496,7 @@ def free_slots(
             starts_at__gt=now,
             starts_at__lt=now + dt.timedelta(weeks=weeks),
         )
-        .exclude(
-            pk__in=Reservation.objects.exclude(status=ReservationStatus.CANCELLED).values("slot_id")
-        )
+        .exclude(pk__in=Reservation.objects.active().values("slot_id"))
         .select_related("counselor")
         .order_by("starts_at", "counselor__display_name")
     )

@@ -107,6 +107,10 @@ def reservation_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
                 reason="",
                 now=now,
             )
+        except InvalidTransition:
+            # Cancelled or started meanwhile: the page says what it says when it shows no button.
+            context["error"] = InvalidTransition.default_message
+            return render_page(request, "bookings/cancel.html", context, status=409)
         except DomainError as error:
             context["error"] = error.message
             return render_page(request, "bookings/cancel.html", context, status=409)

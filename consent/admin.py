@@ -15,8 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.admin_scope import OfficeScopedAdmin, scoped_or_404
-from bookings.models import Bureau
-from bookings.selectors import offices_for_staff
 from core.errors import DomainError
 from jobseekers.admin_audit import ChangePageViewAudit
 from jobseekers.roles import is_bureau_administrator
@@ -28,18 +26,11 @@ from .services import consent_history_viewed, terms_publish
 DRAFT_FIELDS = ["bureau", "label", "effective_from", "summary", "summary_en", "body", "body_en"]
 
 
-def _bureaus_for(user):
-    if user.is_superuser:
-        return Bureau.objects.all()
-    profile = getattr(user, "staff_profile", None)
-    return Bureau.objects.filter(pk=profile.bureau_id) if profile else Bureau.objects.none()
-
-
 @admin.register(TermsVersion)
 class TermsVersionAdmin(OfficeScopedAdmin):
     """Art 14: drafts are edited freely; a published version is read-only (and so is its row)."""
 
-    bureau_path = "bureau"
+    office_path = "bureau"
     list_display = ["label", "bureau", "effective_from", "status", "published_at"]
     list_filter = ["bureau"]
     fields = DRAFT_FIELDS
@@ -60,9 +51,6 @@ class TermsVersionAdmin(OfficeScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return is_bureau_administrator(request.user) and obj is not None and not obj.is_published
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(bureau__in=_bureaus_for(request.user))
-
     def get_fields(self, request, obj=None):
         if obj is not None and obj.is_published:
             return self.readonly_fields_published
@@ -72,11 +60,6 @@ class TermsVersionAdmin(OfficeScopedAdmin):
         if obj is not None and obj.is_published:
             return self.readonly_fields_published
         return []
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "bureau":
-            kwargs["queryset"] = _bureaus_for(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -207,13 +190,6 @@ class ConsentAdmin(ChangePageViewAudit, OfficeScopedAdmin):
         "video_app_terms_accepted",
     ]
     fields = readonly_fields
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(jobseeker__office__in=offices_for_staff(request.user))
-        )
 
     def has_add_permission(self, request):
         return False

@@ -4,7 +4,7 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +21,8 @@ from bookings.admin_scope import (
     scoped_choices,
     scoped_or_404,
     scoped_queryset,
+    staff_page_context,
+    staff_page_require,
 )
 from bookings.admin_session import jobseeker_refusal_view
 from bookings.calendar import tokyo_date
@@ -197,18 +199,13 @@ class JobseekerAdmin(JobseekerAuditMixin, OfficeScopedAdmin):
         )
 
 
-def _context(request: HttpRequest, title, **extra) -> dict:
-    return {**admin.site.each_context(request), "title": title, "opts": Jobseeker._meta, **extra}
-
-
 class VerifyForm(forms.Form):
     valid_until = SensibleDateField(label=_("Registration valid until"))
 
 
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.has_perm("jobseekers.change_jobseeker"):
-        raise PermissionDenied
+    staff_page_require(request, "jobseekers.change_jobseeker")
     jobseeker = scoped_or_404(Jobseeker.objects.select_related("office"), request, pk=pk)
     today = tokyo_date(timezone.now())
     form = VerifyForm(
@@ -233,7 +230,9 @@ def verify_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/jobseekers/jobseeker/verify.html",
-        _context(request, _("Verify registration"), jobseeker=jobseeker, form=form),
+        staff_page_context(
+            request, _("Verify registration"), model=Jobseeker, jobseeker=jobseeker, form=form
+        ),
         status=status,
     )
 
@@ -260,8 +259,7 @@ class RosterUploadForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def roster_view(request: HttpRequest) -> HttpResponse:
     """Upload → preview with each row's problems → import all rows, or nothing."""
-    if not request.user.has_perm("jobseekers.add_rosterentry"):
-        raise PermissionDenied
+    staff_page_require(request, "jobseekers.add_rosterentry")
     now = timezone.now()
     form = RosterUploadForm(user=request.user)
     preview = None
@@ -318,9 +316,10 @@ def roster_view(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "admin/jobseekers/jobseeker/roster.html",
-        _context(
+        staff_page_context(
             request,
             _("Import a roster"),
+            model=Jobseeker,
             form=form,
             preview=preview,
             token=token,
@@ -344,23 +343,22 @@ class RosterEntryAdmin(OfficeScopedAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(AuditEntryAdminBase, OfficeScopedAdmin):
-    office_path = None  # get_queryset scopes: the office's jobseekers, and more for the bureau
+    office_path = None  # scope_q: the office's jobseekers, and more for the bureau
     list_display = ["at", "actor", "action", "target", "jobseeker"]
     list_select_related = ["actor", "jobseeker"]
     list_filter = ["action"]
     search_fields = ["target", "jobseeker__number"]
     date_hierarchy = "at"
 
-    def get_queryset(self, request):
+    def scope_q(self, request):
         # Art 9: the trail of their office's jobseekers. An entry about no jobseeker (an
         # export) belongs to the bureau of the staff member who acted, as the export itself
         # does (UsageExportAdmin), and only the bureau administrator reads it.
-        entries = super().get_queryset(request)
         if request.user.is_superuser:
-            return entries
-        mine = entries.filter(jobseeker__office__in=offices_for_staff(request.user))
+            return Q()
+        mine = Q(jobseeker__office__in=offices_for_staff(request.user))
         if is_bureau_administrator(request.user):
-            return mine | entries.filter(
+            return mine | Q(
                 jobseeker__isnull=True,
                 actor__staff_profile__bureau__in=bureaus_for_staff(request.user),
             )

@@ -6,6 +6,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -53,24 +54,9 @@ class BureauAdministratorOnly:
         return False
 
 
-def _visible_records(request: HttpRequest):
-    """Records of the administrator's bureau's jobseekers, and anonymous ones (no bureau).
-
-    The rule of this model (`UsageRecordAdmin.get_queryset`); the export and the figures read
-    through it with `scoped_queryset`. A record of no jobseeker is a visit before anyone signed
-    in: it names no one and no bureau (docs/security.md, "Usage records").
-    """
-    records = UsageRecord.objects.all()
-    if request.user.is_superuser:
-        return records
-    return records.filter(jobseeker__isnull=True) | records.filter(
-        jobseeker__office__in=offices_for_staff(request.user)
-    )
-
-
 @admin.register(UsageRecord)
 class UsageRecordAdmin(BureauAdministratorOnly, OfficeScopedAdmin):
-    office_path = None  # _visible_records() scopes (anonymous records included)
+    office_path = None  # scope_q: anonymous records included
 
     list_display = ["at", "method", "path", "status", "ip_address", "device_family", "os_family"]
     list_filter = ["status", "method", "device_family", "os_family", "browser_family"]
@@ -80,8 +66,19 @@ class UsageRecordAdmin(BureauAdministratorOnly, OfficeScopedAdmin):
     raw_id_fields = ["jobseeker"]
     show_full_result_count = False
 
+    def scope_q(self, request):
+        """Records of the administrator's bureau's jobseekers, and anonymous ones (no bureau).
+
+        The export and the figures read through it with `scoped_queryset`. A record of no
+        jobseeker is a visit before anyone signed in: it names no one and no bureau
+        (docs/security.md, "Usage records").
+        """
+        if request.user.is_superuser:
+            return Q()
+        return Q(jobseeker__isnull=True) | Q(jobseeker__office__in=offices_for_staff(request.user))
+
     def get_queryset(self, request):
-        return _visible_records(request).select_related("jobseeker")
+        return super().get_queryset(request).select_related("jobseeker")
 
     def get_urls(self):
         return [
@@ -110,7 +107,7 @@ class UsageRecordAdmin(BureauAdministratorOnly, OfficeScopedAdmin):
 @admin.register(UsageExport)
 class UsageExportAdmin(BureauAdministratorOnly, OfficeScopedAdmin):
     # Exports made by the staff of the administrator's bureau (one bureau never sees another's).
-    bureau_path = "actor__staff_profile__bureau"
+    office_path = "actor__staff_profile__bureau"
 
     list_display = ["at", "actor", "since", "until", "row_count", "reason_short"]
     list_select_related = ["actor"]

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import TOKYO
+from bookings.calendar import TOKYO, tokyo_day_bounds
 from bookings.dates import date_check
 from bookings.sql import db_now
 from core.errors import DomainError
@@ -183,8 +183,7 @@ def usage_records_in(
     jobseeker: Jobseeker | None = None,
 ) -> QuerySet[UsageRecord]:
     """Those of `records` (the reader's scope) from `since` to `until`, days in Asia/Tokyo."""
-    start = dt.datetime.combine(since, dt.time(0), tzinfo=TOKYO)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
+    start, end = tokyo_day_bounds(since, until)
     records = records.filter(at__gte=start, at__lt=end)
     if jobseeker is not None:
         records = records.filter(jobseeker=jobseeker)

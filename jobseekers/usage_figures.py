@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
-from bookings.calendar import TOKYO
+from bookings.calendar import TOKYO, tokyo_day_bounds
 from bookings.models import Reservation, ReservationSource
 
 from .models import UsageRecord
@@ -40,11 +40,6 @@ class UsageFigures:
         return sum(f.count for f in self.requests_per_day)
 
 
-def _range(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(since, dt.time(0), tzinfo=TOKYO)
-    return start, dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
-
-
 def _families(records: QuerySet[UsageRecord], field: str) -> list[Figure]:
     rows = records.values(field).annotate(n=Count("pk")).order_by("-n", field)
     return [Figure(label=row[field] or "unknown", count=row["n"]) for row in rows]
@@ -64,7 +59,7 @@ def usage_figures(
     Only counts leave this function: no path, address, user agent or jobseeker, and a family
     seen fewer than USAGE_FIGURES_MIN_COUNT times is shown as "< N".
     """
-    start, end = _range(since, until)
+    start, end = tokyo_day_bounds(since, until)
     records = records.filter(at__gte=start, at__lt=end)
     per_day = (
         records.annotate(day=TruncDate("at", tzinfo=TOKYO))

@@ -1,7 +1,8 @@
 """Notification pages of the admin: what has not gone out, what failed and why, re-sending.
 
-Every list is limited to the offices the staff member works for (Art 9), through
-`bookings.selectors.offices_for_staff`, as the rest of the admin is.
+Every list is limited to the offices the staff member works for (Art 9), through the one
+scoping rule (`bookings.admin_scope`): a notification's office is its reservation's, else its
+jobseeker's (`selectors.notification_office_q`), also for a superuser.
 """
 
 from django.contrib import admin, messages
@@ -14,13 +15,13 @@ from bookings.admin_scope import OfficeScopedAdmin
 from bookings.selectors import offices_for_staff
 
 from .models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
-from .selectors import invitations_not_sent, notifications_for_offices
+from .selectors import invitations_not_sent_among, notification_office_q
 from .services.meeting import MeetingUrlUnavailable, reservation_meeting_url_retry
 from .services.outbox import notification_resend
 
 
 class ReadOnlyAdmin(OfficeScopedAdmin):
-    # Each get_queryset below scopes by the notification's office (notifications_for_offices).
+    # A notification's office is its reservation's, else its jobseeker's: each scope_q below.
     office_path = None
 
     def has_add_permission(self, request) -> bool:
@@ -73,9 +74,12 @@ class NotificationAdmin(ReadOnlyAdmin):
     ]
     exclude = ["idempotency_key"]
 
+    def scope_q(self, request):
+        return notification_office_q(offices_for_staff(request.user))
+
     def get_queryset(self, request):
-        return notifications_for_offices(offices_for_staff(request.user)).select_related(
-            "reservation__office", "jobseeker__office"
+        return (
+            super().get_queryset(request).select_related("reservation__office", "jobseeker__office")
         )
 
     @admin.display(description=_("office"))
@@ -123,6 +127,8 @@ class NotificationAdmin(ReadOnlyAdmin):
 class PendingInvitationAdmin(ReadOnlyAdmin):
     """Art 6(3): every confirmed reservation whose invitation has not gone out, and since when."""
 
+    office_path = "office"  # a reservation of the user's offices
+
     list_display = [
         "reference",
         "starts_at",
@@ -139,7 +145,7 @@ class PendingInvitationAdmin(ReadOnlyAdmin):
     list_display_links = None
 
     def get_queryset(self, request):
-        return invitations_not_sent(offices_for_staff(request.user))
+        return invitations_not_sent_among(super().get_queryset(request))
 
     @admin.display(description=_("waiting for"), ordering="created_at")
     def waiting(self, obj) -> str:
@@ -187,10 +193,5 @@ class TrackingEventAdmin(ReadOnlyAdmin):
     list_filter = ["event_type", "esp_name"]
     list_select_related = ["notification"]
 
-    def get_queryset(self, request):
-        offices = offices_for_staff(request.user)
-        return (
-            super()
-            .get_queryset(request)
-            .filter(notification__in=notifications_for_offices(offices))
-        )
+    def scope_q(self, request):
+        return notification_office_q(offices_for_staff(request.user), prefix="notification__")

@@ -12,16 +12,21 @@ from .models import (
 )
 
 
-def notifications_for_offices(offices) -> QuerySet[Notification]:
-    """Art 9: a notification belongs to its reservation's office, else its jobseeker's."""
-    return Notification.objects.filter(
-        Q(reservation__office__in=offices)
-        | Q(reservation__isnull=True, jobseeker__office__in=offices)
+def notification_office_q(offices, prefix: str = "") -> Q:
+    """Art 9: a notification belongs to its reservation's office, else its jobseeker's (one
+    with neither, a sign-in email to an address typed by anyone, belongs to no office)."""
+    return Q(**{f"{prefix}reservation__office__in": offices}) | Q(
+        **{f"{prefix}reservation__isnull": True, f"{prefix}jobseeker__office__in": offices}
     )
 
 
 def invitations_not_sent(offices) -> QuerySet[PendingInvitation]:
-    """Confirmed reservations of `offices` whose current invitation has not been sent (Art 6(3)).
+    """Confirmed reservations of `offices` whose current invitation has not been sent (Art 6(3))."""
+    return invitations_not_sent_among(PendingInvitation.objects.filter(office__in=offices))
+
+
+def invitations_not_sent_among(reservations: QuerySet) -> QuerySet[PendingInvitation]:
+    """Those of `reservations` that are confirmed and whose invitation has not been sent.
 
     Annotated with the invitation's status and last error (both None when no invitation row
     exists, which happens when the reservation has no meeting URL: `meeting_url_problem` says why).
@@ -32,7 +37,7 @@ def invitations_not_sent(offices) -> QuerySet[PendingInvitation]:
         sequence=OuterRef("sequence"),
     )
     return (
-        PendingInvitation.objects.filter(office__in=offices, status=ReservationStatus.CONFIRMED)
+        reservations.filter(status=ReservationStatus.CONFIRMED)
         .exclude(Exists(invitations.filter(status=NotificationStatus.SENT)))
         .annotate(
             invitation_id=Subquery(invitations.values("pk")[:1]),

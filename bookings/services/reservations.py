@@ -13,21 +13,25 @@ from jobseekers.services import audit_record, jobseeker_touch
 from notifications.services.meeting import meeting_url_for
 from notifications.services.outbox import cancellation_queue, invitation_queue
 
-from ..calendar import TOKYO, booking_deadline, tokyo_date
+from ..calendar import booking_deadline, tokyo_date, tokyo_day_bounds
 from ..checklist import checklist_missing
 from ..dates import call_time_check
 from ..errors import (
     AlreadyBooked,
+    AlreadyCancelled,
     BeyondHorizon,
     BookingError,
     ChecklistIncomplete,
     ConsentRequired,
+    ConsultationStarted,
     CutoffPassed,
     InvalidTransition,
     JobseekerSuspended,
+    NotConfirmed,
     NotInSession,
     RegistrationExpired,
     RegistrationUnverified,
+    ReservationOver,
     SlotInPast,
     SlotNotOpen,
     SlotTaken,
@@ -35,7 +39,6 @@ from ..errors import (
     WrongOffice,
 )
 from ..models import (
-    ACTIVE_STATUSES,
     CancelChannel,
     Office,
     Reservation,
@@ -93,7 +96,8 @@ def slot_deadline(*, slot: Slot, office: Office) -> dt.datetime:
 def horizon_end(*, office: Office, now: dt.datetime) -> dt.datetime:
     """Slots starting before this moment may be booked online (whole days, Asia/Tokyo)."""
     last_day = tokyo_date(now) + dt.timedelta(weeks=office.booking_horizon_weeks)
-    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO)
+    _first, end = tokyo_day_bounds(last_day)
+    return end
 
 
 def upcoming_web_count(*, jobseeker: Jobseeker, now: dt.datetime) -> int:
@@ -150,7 +154,7 @@ def slot_check(*, slot_id, jobseeker: Jobseeker, now: dt.datetime | None = None)
     now = now or timezone.now()
     slot = _load_slot(slot_id, lock=False)
     _check_slot(slot=slot, jobseeker=jobseeker, source=ReservationSource.WEB, now=now)
-    if Reservation.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists():
+    if Reservation.objects.active().filter(slot=slot).exists():
         raise SlotTaken()
     return slot
 
@@ -258,7 +262,8 @@ def reservation_create(
 def _holder(slot_id) -> tuple[int, int] | None:
     """(reservation id, jobseeker id) of the slot's active reservation, if any."""
     return (
-        Reservation.objects.filter(slot_id=slot_id, status__in=ACTIVE_STATUSES)
+        Reservation.objects.active()
+        .filter(slot_id=slot_id)
         .values_list("pk", "jobseeker_id")
         .first()
     )
@@ -276,6 +281,34 @@ def reservation_locked(reservation: Reservation | int) -> Reservation:
         .select_related("jobseeker", "office")
         .get(pk=pk)
     )
+
+
+def reservation_change_refusal(
+    *, reservation: Reservation, now: dt.datetime
+) -> InvalidTransition | None:
+    """Why staff can no longer change `reservation` (a late notice, a cancellation), or None.
+
+    Only a confirmed reservation whose 30 minutes have not ended is changed. The services
+    check it under the row lock; the phone desk shows it before staff take the call further.
+    """
+    if reservation.status == ReservationStatus.CANCELLED:
+        return AlreadyCancelled()
+    if reservation.status != ReservationStatus.CONFIRMED:
+        return NotConfirmed(status=reservation.get_status_display())
+    if reservation.ends_at <= now:
+        return ReservationOver()
+    return None
+
+
+def reservation_cancel_refusal(
+    *, reservation: Reservation, now: dt.datetime
+) -> InvalidTransition | None:
+    """Why `reservation` can no longer be cancelled, or None: a change staff may still make
+    (`reservation_change_refusal`) whose consultation has not started (Art 6(5))."""
+    refusal = reservation_change_refusal(reservation=reservation, now=now)
+    if refusal is None and reservation.starts_at <= now:
+        return ConsultationStarted()
+    return refusal
 
 
 def reservation_cancel(
@@ -298,8 +331,9 @@ def reservation_cancel(
         call_time_check(called_at, now=now)
     with transaction.atomic():
         reservation = reservation_locked(reservation)
-        if reservation.status != ReservationStatus.CONFIRMED or reservation.starts_at <= now:
-            raise InvalidTransition()
+        refusal = reservation_cancel_refusal(reservation=reservation, now=now)
+        if refusal is not None:
+            raise refusal
         reservation.status = ReservationStatus.CANCELLED
         reservation.cancelled_at = now
         reservation.cancelled_by = recorded_user(actor)
@@ -342,8 +376,9 @@ def reservation_late_notice(
         call_time_check(called_at, now=now)
     with transaction.atomic():
         reservation = reservation_locked(reservation)
-        if reservation.status != ReservationStatus.CONFIRMED or reservation.ends_at <= now:
-            raise InvalidTransition()
+        refusal = reservation_change_refusal(reservation=reservation, now=now)
+        if refusal is not None:
+            raise refusal
         reservation.late_notice_at = called_at or now
         reservation.late_notice_by = recorded_user(actor)
         reservation.late_notice_caller = caller.strip()[:100]

@@ -13,7 +13,7 @@ from jobseekers.policy import jobseekers_noshow_policy_apply
 from jobseekers.services import audit_record, audit_record_reservations
 from notifications.services.outbox import no_show_queue_many
 
-from ..calendar import TOKYO, format_jp_datetime, tokyo_date
+from ..calendar import format_jp_datetime, tokyo_date, tokyo_day_bounds
 from ..errors import (
     BookingError,
     InvalidTransition,
@@ -36,7 +36,7 @@ def session_start_opens_at(*, reservation: Reservation) -> dt.datetime:
     """The earliest moment the consultation can be started: SESSION_START_LEAD_MINUTES before
     it begins, and never before its own day begins (Asia/Tokyo)."""
     lead = dt.timedelta(minutes=settings.SESSION_START_LEAD_MINUTES)
-    day_begins = dt.datetime.combine(tokyo_date(reservation.starts_at), dt.time(0), tzinfo=TOKYO)
+    day_begins, _day_ends = tokyo_day_bounds(tokyo_date(reservation.starts_at))
     return max(reservation.starts_at - lead, day_begins)
 
 

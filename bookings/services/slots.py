@@ -5,12 +5,19 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import DomainError
+
 from ..availability import availability_changed
-from ..calendar import TOKYO, closed_reason, tokyo_date
+from ..calendar import TOKYO, closed_reason, tokyo_date, tokyo_day_bounds
 from ..dates import date_check
-from ..errors import ClosedDay, InvalidTransition, SlotHasReservation, SlotOverlap
+from ..errors import (
+    ClosedDay,
+    DateOutOfRange,
+    InvalidTransition,
+    SlotHasReservation,
+    SlotOverlap,
+)
 from ..models import (
-    ACTIVE_STATUSES,
     SLOT_LENGTH,
     Counselor,
     Reservation,
@@ -28,21 +35,38 @@ def _overlaps(*, counselor: Counselor, starts_at: dt.datetime) -> bool:
     ).exists()
 
 
+def slot_create_refusal(
+    *, counselor: Counselor, starts_at: dt.datetime, allow_closed_day: bool = False
+) -> DomainError | None:
+    """Why `slot_create` would refuse this slot, or None: a date out of range, a closed day,
+    another slot of the counselor at that time. A form validates through it."""
+    try:
+        date_check(starts_at)
+    except DateOutOfRange as error:
+        return error
+    day = tokyo_date(starts_at)
+    closed = set(counselor.office.closed_days.values_list("date", flat=True))
+    reason = closed_reason(day, closed)
+    if not allow_closed_day and reason:
+        return ClosedDay(reason=reason)
+    if _overlaps(counselor=counselor, starts_at=starts_at):
+        return SlotOverlap()
+    return None
+
+
 def slot_create(
     *, counselor: Counselor, starts_at: dt.datetime, allow_closed_day: bool = False
 ) -> Slot:
     """One 30-minute slot; refused on a closed day or over another slot of the counselor."""
-    date_check(starts_at)
     office = counselor.office
-    day = starts_at.astimezone(TOKYO).date()
-    closed = set(office.closed_days.values_list("date", flat=True))
-    if not allow_closed_day and closed_reason(day, closed):
-        raise ClosedDay()
     with transaction.atomic():
-        # The exclusion constraint holds this on PostgreSQL; the check serves SQLite.
+        # The exclusion constraint holds the overlap on PostgreSQL; the check serves SQLite.
         Counselor.objects.select_for_update().filter(pk=counselor.pk).first()
-        if _overlaps(counselor=counselor, starts_at=starts_at):
-            raise SlotOverlap()
+        refusal = slot_create_refusal(
+            counselor=counselor, starts_at=starts_at, allow_closed_day=allow_closed_day
+        )
+        if refusal is not None:
+            raise refusal
         try:
             with transaction.atomic():
                 return Slot.objects.create(
@@ -85,16 +109,12 @@ def slots_generate(
     )
     if not patterns:
         return 0
+    since, until = tokyo_day_bounds(start_date, end_date)
     with transaction.atomic():
         Counselor.objects.select_for_update().filter(pk=counselor.pk).first()
         existing = list(
             Slot.objects.filter(
-                counselor=counselor,
-                starts_at__gte=dt.datetime.combine(start_date, dt.time(0), tzinfo=TOKYO)
-                - SLOT_LENGTH,
-                starts_at__lt=dt.datetime.combine(
-                    end_date + dt.timedelta(days=1), dt.time(0), tzinfo=TOKYO
-                ),
+                counselor=counselor, starts_at__gte=since - SLOT_LENGTH, starts_at__lt=until
             ).values_list("starts_at", "ends_at")
         )
         wanted: list[Slot] = []
@@ -182,7 +202,7 @@ def slot_block(*, slot: Slot | int, reason: str = "", now: dt.datetime | None = 
         slot = Slot.objects.select_for_update().get(pk=pk)
         if slot.status == SlotStatus.BLOCKED:
             raise InvalidTransition()
-        if Reservation.objects.filter(slot=slot, status__in=ACTIVE_STATUSES).exists():
+        if Reservation.objects.active().filter(slot=slot).exists():
             raise SlotHasReservation()
         slot.status = SlotStatus.BLOCKED
         slot.blocked_reason = reason.strip()[:200]

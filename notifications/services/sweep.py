@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 
-from bookings.calendar import TOKYO, tokyo_date
+from bookings.calendar import TOKYO, tokyo_date, tokyo_day_bounds
 from bookings.models import Reservation, ReservationStatus
 from bookings.sql import db_now, db_time
 from bookings.sweeps import each_row
@@ -107,7 +107,7 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> int:
     """
     now = now or db_now()
     # Reminder hours run 0–23 on the day before: nothing starting after the end of tomorrow is due.
-    horizon = dt.datetime.combine(tokyo_date(now) + dt.timedelta(days=2), dt.time(0), tzinfo=TOKYO)
+    _today, horizon = tokyo_day_bounds(tokyo_date(now), tokyo_date(now) + dt.timedelta(days=1))
     candidates = Reservation.objects.filter(
         status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lt=horizon
     ).exclude(meeting_url="")
