@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 
-from bookings.calendar import is_closed, tokyo_date, tokyo_day_bounds
 from bookings.models import (
     Bureau,
     Counselor,
@@ -28,6 +27,7 @@ from bookings.models import (
     Slot,
 )
 from consent.models import Consent, ConsentChannel, TermsVersion
+from core.calendar import is_closed, tokyo_date, tokyo_day_bounds
 from jobseekers.models import Jobseeker, RegistrationStatus
 from notifications.models import Notification, NotificationKind, NotificationStatus
 

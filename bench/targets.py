@@ -50,8 +50,8 @@ class World:
 
 
 def prepare(*, now: dt.datetime) -> World:
-    from bookings.calendar import tokyo_date, tokyo_day_bounds
     from bookings.models import Office, Reservation, Slot, SlotStatus
+    from core.calendar import tokyo_date, tokyo_day_bounds
     from jobseekers.models import Jobseeker
 
     offices = list(
@@ -146,8 +146,8 @@ def sessions_for(jobseeker_ids: list[int], *, slot: int | None = None) -> list[S
 
 
 def _first_open_day(world: World) -> dt.date:
-    from bookings.calendar import tokyo_date
     from bookings.models import Slot
+    from core.calendar import tokyo_date
 
     office = world.office_ids[0]
     starts_at = Slot.objects.filter(pk__in=world.open_slots[office][:1]).values_list(
@@ -212,7 +212,7 @@ def public_pages(world: World) -> list[Page]:
     """Every public page a jobseeker sees, with the session each needs."""
     from bookings.models import Reservation
     from bookings.services.reservations import reservation_access_token
-    from bookings.tokens import hash_token
+    from core.tokens import hash_token
 
     viewer = _viewer(world)
     cookies = _cookies(viewer)

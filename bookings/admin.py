@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.calendar import tokyo_date, tokyo_day_bounds
 from core.errors import DomainError
 from jobseekers.admin_audit import ChangePageViewAudit
 from jobseekers.services import audit_record_views
@@ -25,7 +26,6 @@ from .admin_phone import follow_up_view, phone_search_view, phone_view
 from .admin_schedule import schedule_view
 from .admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from .admin_session import figures_view, reservation_session_view
-from .calendar import tokyo_date, tokyo_day_bounds
 from .models import (
     Bureau,
     Counselor,

@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from core.calendar import format_jp_date
+
 from .admin_scope import scoped_queryset, staff_page_context, staff_page_require
-from .calendar import format_jp_date
 from .models import Office, Reservation
 from .selectors import staff_dashboard
 

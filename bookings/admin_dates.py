@@ -1,4 +1,4 @@
-"""Every admin form and date hierarchy keeps to the typed-date range (`bookings.dates`).
+"""Every admin form and date hierarchy keeps to the typed-date range (`core.dates`).
 
 `sensible_dates_everywhere` makes every ModelAdmin and inline registered on the site a
 `SensibleDatesAdmin` — the project's own and those of django-otp, django-axes and
@@ -10,7 +10,7 @@ import functools
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 
-from .dates import date_range, sensible_dates_form
+from core.dates import date_range, sensible_dates_form
 
 
 class SensibleDatesAdmin:

@@ -14,14 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.calendar import format_jp_datetime, format_jp_range
+from core.dates import CallTimeField, call_time_default
 from core.errors import DomainError
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record
 
 from .admin_scope import scoped_or_404, scoped_queryset, staff_page_context, staff_page_require
-from .calendar import format_jp_datetime, format_jp_range
-from .dates import CallTimeField, call_time_default
 from .models import Counselor, Reservation, Slot
 from .selectors import free_slots, upcoming_for_phone
 from .services.reservations import (
@@ -46,7 +46,7 @@ class PhoneSearchForm(forms.Form):
 
 class CallForm(forms.Form):
     caller = forms.CharField(label=_("Who called"), max_length=100, initial=_("The jobseeker"))
-    # Within the last week and not in the future (`bookings.dates.call_time_check`, which the
+    # Within the last week and not in the future (`core.dates.call_time_check`, which the
     # services apply again).
     called_at = CallTimeField(label=_("Called at"))
 

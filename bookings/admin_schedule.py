@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
+from core.calendar import format_jp_date, tokyo_date
+from core.dates import SensibleDateField
 from jobseekers.services import audit_record_views
 from notifications.models import NotificationStatus
 
 from .admin_scope import scoped_choices, scoped_queryset, staff_page_require
-from .calendar import format_jp_date, tokyo_date
-from .dates import SensibleDateField
 from .models import Counselor, Office, ReservationStatus, Slot, SlotStatus
 from .selectors import schedule_days
 from .services.reservations import follow_up_allowed, slot_deadline

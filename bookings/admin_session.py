@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.calendar import format_jp_range
 from core.errors import DomainError
 from jobseekers.models import Jobseeker
 from jobseekers.policy import (
@@ -28,7 +29,6 @@ from jobseekers.policy import (
 from jobseekers.services import audit_record_views
 
 from .admin_scope import scoped_or_404, scoped_queryset, staff_page_context, staff_page_require
-from .calendar import format_jp_range
 from .models import Office, Reservation, ReservationStatus
 from .selectors import office_week_figures
 from .services.reservations import follow_up_allowed

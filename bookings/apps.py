@@ -10,7 +10,8 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from . import pg_dates
+        from core import pg_dates
+
         from .admin_dates import sensible_dates_everywhere
         from .availability import office_data_changed
         from .contacts import office_contacts_changed

@@ -203,13 +203,3 @@ class NotInSession(BookingError):
     default_message = _(
         "A follow-up can be booked only from a consultation that is being held or was held today."
     )
-
-
-class DateOutOfRange(BookingError):
-    code = "date_out_of_range"
-    default_message = _("This date is too far from today; check the year.")
-
-
-class CallTimeInvalid(BookingError):
-    code = "call_time_invalid"
-    default_message = _("Check the time of the call.")

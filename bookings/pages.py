@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core import ratelimit
+from core.calendar import TOKYO, format_jp_date, tokyo_date
 from notifications.ics import google_calendar_url, outlook_calendar_url
 from notifications.services.sweep import reminder_time
 
-from . import ratelimit
-from .calendar import TOKYO, format_jp_date, tokyo_date
 from .models import Office, Reservation
 
 STEPS = [

@@ -8,11 +8,11 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import TOKYO, booking_deadline, closed_reason, tokyo_date, tokyo_day_bounds
 from jobseekers.models import EmailProblem, Jobseeker, RegistrationStatus
 from notifications.models import Notification, NotificationKind, NotificationStatus
 
 from .availability import cached_free_starts
-from .calendar import TOKYO, booking_deadline, closed_reason, tokyo_date, tokyo_day_bounds
 from .models import (
     Counselor,
     Office,

@@ -2,9 +2,10 @@
 
 from celery import shared_task
 
+from core.sql import retry_on_disconnect
+
 from .services.sessions import noshow_sweep
 from .services.slots import slots_fill_horizon
-from .sql import retry_on_disconnect
 
 
 @shared_task(name="bookings.noshow_sweep", ignore_result=True)

@@ -1,7 +1,8 @@
 from django.urls import path, register_converter
 
+from core.dates import IsoDateConverter
+
 from . import views, views_reservation
-from .dates import IsoDateConverter
 
 # A real day within the typed-date range; anything else (2026-02-30, 9999-12-31) is a 404.
 register_converter(IsoDateConverter, "isodate")

@@ -24,6 +24,8 @@ from consent.errors import TermsNotPublished
 from consent.models import ConsentChannel
 from consent.selectors import consent_latest, terms_in_force
 from consent.services import consent_record
+from core import ratelimit
+from core.calendar import TOKYO, format_jp_date, format_jp_range
 from core.errors import DomainError
 from core.sessions import session_save_best_effort
 from jobseekers.models import Jobseeker
@@ -37,9 +39,7 @@ from jobseekers.signin import (
     sign_in_token_state,
 )
 
-from . import ratelimit
 from .availability import PageUnavailable, cached_page, page_cut, page_fill
-from .calendar import TOKYO, format_jp_date, format_jp_range
 from .checklist import CHECKLIST_ITEMS, checklist_missing
 from .errors import (
     AlreadyBooked,

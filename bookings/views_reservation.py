@@ -9,16 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core.calendar import format_jp_range
 from core.errors import DomainError
+from core.tokens import hash_token
 from notifications.ics import METHOD_CANCEL, METHOD_PUBLISH, reservation_ics
 
-from .calendar import format_jp_range
 from .errors import InvalidTransition
 from .models import CancelChannel, Reservation, ReservationStatus
 from .pages import google_url, outlook_url, page_language, reminder_note, render_page
 from .selectors import invitation_sent
 from .services.reservations import reservation_cancel
-from .tokens import hash_token
 
 RESERVATION_TOKEN = re.compile(r"[0-9a-f]{64}")
 

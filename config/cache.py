@@ -5,7 +5,7 @@ holds"), so a cache that cannot be reached is a cache that misses: while Redis i
 returns nothing, a write, a delete or a clear does nothing, and the callers go to PostgreSQL.
 Only the counting operations (`add`, `incr`, `decr`) raise `CacheUnavailable` instead:
 a counter with no store has no true answer, and a caller that counts (the rate limits,
-`bookings/ratelimit.py`) must decide itself what a missing count means.
+`core/ratelimit.py`) must decide itself what a missing count means.
 
 A breaker (`core.breaker`) remembers the failure for a few seconds, so that a dead Redis costs
 one failed connection per process every few seconds, not one per cache operation, and is

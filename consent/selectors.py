@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from bookings.calendar import tokyo_date
+from core.calendar import tokyo_date
 from jobseekers.models import EmailProblem, Jobseeker
 
 from .models import Consent, TermsVersion

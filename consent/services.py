@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.dates import date_is_sensible, date_range_message
 from bookings.models import Bureau
+from core.dates import date_is_sensible, date_range_message
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.roles import recorded_user
 from jobseekers.services import audit_record
@@ -25,7 +25,7 @@ from .selectors import terms_in_force, terms_published
 
 
 def _effective_date_check(effective_from: dt.datetime, now: dt.datetime | None = None) -> None:
-    """A typed effective date within the typed-date range (bookings.dates)."""
+    """A typed effective date within the typed-date range (core.dates)."""
     if not date_is_sensible(effective_from, now=now):
         raise TermsEffectiveDateInvalid(date_range_message(now=now))
 

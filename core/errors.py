@@ -18,3 +18,14 @@ class DomainError(Exception):
     def __init__(self, message=None):
         self.message = message or self.default_message
         super().__init__(str(self.message))
+
+
+# Errors of the kernel itself (core/dates.py): a typed date or call time out of range.
+class DateOutOfRange(DomainError):
+    code = "date_out_of_range"
+    default_message = _("This date is too far from today; check the year.")
+
+
+class CallTimeInvalid(DomainError):
+    code = "call_time_invalid"
+    default_message = _("Check the time of the call.")

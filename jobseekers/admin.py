@@ -25,11 +25,11 @@ from bookings.admin_scope import (
     staff_page_require,
 )
 from bookings.admin_session import jobseeker_refusal_view
-from bookings.calendar import tokyo_date
-from bookings.dates import SensibleDateField
 from bookings.models import Office
 from bookings.selectors import offices_for_staff
 from consent.admin import ConsentInline
+from core.calendar import tokyo_date
+from core.dates import SensibleDateField
 from core.errors import DomainError
 
 from . import (

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from bookings.admin_scope import OfficeScopedAdmin, scoped_or_404
-from bookings.calendar import tokyo_date
+from core.calendar import tokyo_date
 from core.errors import DomainError
 
 from .admin_audit import ChangePageViewAudit

@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.admin_scope import OfficeScopedAdmin, scoped_queryset
-from bookings.calendar import tokyo_date
-from bookings.dates import SensibleDateField
-from bookings.errors import DateOutOfRange
 from bookings.models import Reservation
 from bookings.selectors import offices_for_staff
+from core.calendar import tokyo_date
+from core.dates import SensibleDateField
+from core.errors import DateOutOfRange
 from jobseekers.numbers import normalize_jobseeker_number
 
 from .models import Jobseeker, UsageExport, UsageRecord

@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 
-from bookings.ratelimit import client_ip
+from core.ratelimit import client_ip
 
 from .logscrub import personal_data_context_end, personal_data_context_start
 from .usage import clean_path, usage_record_write

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 
 from bookings.errors import InvalidTransition, ReasonRequired
 from bookings.models import Office, Reservation, ReservationStatus
-from bookings.sql import id_set
+from core.sql import id_set
 
 from .models import AuditAction, AuditEntry, Jobseeker
 from .roles import recorded_user

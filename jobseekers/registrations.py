@@ -18,8 +18,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import tokyo_date
 from bookings.models import Office
+from core.calendar import tokyo_date
 from core.errors import DomainError
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from notifications.services.outbox import notification_queue

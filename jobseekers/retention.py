@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from bookings.calendar import tokyo_date
 from bookings.models import Reservation
-from bookings.sql import db_now
-from bookings.sweeps import each_id
 from consent.models import Consent
+from core.calendar import tokyo_date
+from core.sql import db_now
+from core.sweeps import each_id
 from notifications.models import Notification
 
 from .models import (

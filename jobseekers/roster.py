@@ -20,9 +20,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import TOKYO, format_jp_date, tokyo_date
-from bookings.dates import date_is_sensible, date_range_message
 from bookings.models import Office
+from core.calendar import TOKYO, format_jp_date, tokyo_date
+from core.dates import date_is_sensible, date_range_message
 from core.errors import DomainError
 from core.wareki import DateInputError, parse_date
 

@@ -7,11 +7,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import tokyo_date
-from bookings.dates import date_check
 from bookings.models import Reservation
-from bookings.sql import id_in
+from core.calendar import tokyo_date
+from core.dates import date_check
 from core.errors import DomainError
+from core.sql import id_in
 
 from .models import AuditAction, AuditEntry, Jobseeker, RegistrationStatus
 from .roles import recorded_user

@@ -36,10 +36,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import tokyo_date
 from bookings.models import Office
-from bookings.sql import db_now, db_time
+from core.calendar import tokyo_date
 from core.errors import DomainError
+from core.sql import db_now, db_time
 from notifications.models import NotificationKind
 from notifications.services.outbox import notification_queue
 

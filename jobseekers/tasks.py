@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from bookings.sql import retry_on_disconnect
+from core.sql import retry_on_disconnect
 
 from .registrations import registration_data_purge
 from .retention import jobseekers_anonymise_inactive

@@ -12,10 +12,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.calendar import TOKYO, tokyo_day_bounds
-from bookings.dates import date_check
-from bookings.sql import db_now
+from core.calendar import TOKYO, tokyo_day_bounds
+from core.dates import date_check
 from core.errors import DomainError
+from core.sql import db_now
 
 from .logscrub import EMAIL_PLACEHOLDER, EMAIL_RE, NUMBER_PLACEHOLDER, NUMBER_RE
 from .models import AuditAction, Jobseeker, UsageExport, UsageRecord

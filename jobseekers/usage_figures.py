@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
-from bookings.calendar import TOKYO, tokyo_day_bounds
 from bookings.models import Reservation, ReservationSource
+from core.calendar import TOKYO, tokyo_day_bounds
 
 from .models import UsageRecord
 

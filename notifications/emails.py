@@ -15,8 +15,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from bookings.calendar import format_jp_range
 from bookings.checklist import CHECKLIST_ITEMS
+from core.calendar import format_jp_range
 from jobseekers.signin import SIGN_IN_LIFETIME, sign_in_url
 
 from .errors import NotificationError

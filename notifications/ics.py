@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
-from bookings.calendar import TOKYO
+from core.calendar import TOKYO
 
 from .links import reservation_page_url, site_domain
 

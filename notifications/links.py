@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from bookings.tokens import reservation_token
+from core.tokens import reservation_token
 
 # The public reservation page (issue 3) is reached by `bookings:reservation` with the token.
 RESERVATION_PAGE_URL_NAME = "bookings:reservation"

@@ -12,8 +12,8 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from bookings.sql import retry_on_disconnect
-from bookings.sweeps import each_id
+from core.sql import retry_on_disconnect
+from core.sweeps import each_id
 
 from .queue import MAX_COUNTDOWN, enqueue_send
 from .services.delivery import Outcome, SendResult, notification_send

@@ -6,7 +6,6 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from bookings.calendar import TOKYO
 from bookings.models import (
     SLOT_LENGTH,
     Bureau,
@@ -18,8 +17,9 @@ from bookings.models import (
     StaffProfile,
     WeeklyAvailability,
 )
-from bookings.tokens import hash_token, new_nonce, new_reference, reservation_token
 from consent.models import Consent, ConsentChannel, TermsVersion
+from core.calendar import TOKYO
+from core.tokens import hash_token, new_nonce, new_reference, reservation_token
 from jobseekers.models import Jobseeker, RegistrationStatus
 
 

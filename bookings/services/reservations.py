@@ -7,15 +7,16 @@ from django.utils import timezone
 
 from consent.errors import TermsNotPublished
 from consent.selectors import terms_in_force_and_consent
+from core.calendar import booking_deadline, tokyo_date, tokyo_day_bounds
+from core.dates import call_time_check
+from core.tokens import hash_token, new_nonce, new_reference, reservation_token
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.roles import recorded_user
 from jobseekers.services import audit_record, jobseeker_touch
 from notifications.services.meeting import meeting_url_for
 from notifications.services.outbox import cancellation_queue, invitation_queue
 
-from ..calendar import booking_deadline, tokyo_date, tokyo_day_bounds
 from ..checklist import checklist_missing
-from ..dates import call_time_check
 from ..errors import (
     AlreadyBooked,
     AlreadyCancelled,
@@ -47,7 +48,6 @@ from ..models import (
     Slot,
     SlotStatus,
 )
-from ..tokens import hash_token, new_nonce, new_reference, reservation_token
 
 
 def jobseeker_gate(*, jobseeker: Jobseeker, now: dt.datetime) -> None:

@@ -8,12 +8,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import lazy
 
+from core.calendar import format_jp_datetime, tokyo_date, tokyo_day_bounds
+from core.sql import db_now, id_in
+from core.sweeps import STOPS_THE_JOB, each_id
 from jobseekers.models import AuditAction
 from jobseekers.policy import jobseekers_noshow_policy_apply
 from jobseekers.services import audit_record, audit_record_reservations
 from notifications.services.outbox import no_show_queue_many
 
-from ..calendar import format_jp_datetime, tokyo_date, tokyo_day_bounds
 from ..errors import (
     BookingError,
     InvalidTransition,
@@ -22,8 +24,6 @@ from ..errors import (
     SessionTooEarly,
 )
 from ..models import NO_SHOW_AFTER, Reservation, ReservationStatus
-from ..sql import db_now, id_in
-from ..sweeps import STOPS_THE_JOB, each_id
 from .reservations import reservation_locked
 
 # Rows claimed per transaction: large enough that a backlog of 10,000 is swept in about a

@@ -5,18 +5,13 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.calendar import TOKYO, closed_reason, tokyo_date, tokyo_day_bounds
+from core.dates import date_check
+from core.errors import DateOutOfRange, DomainError
+from core.sweeps import each_row
 
 from ..availability import availability_changed
-from ..calendar import TOKYO, closed_reason, tokyo_date, tokyo_day_bounds
-from ..dates import date_check
-from ..errors import (
-    ClosedDay,
-    DateOutOfRange,
-    InvalidTransition,
-    SlotHasReservation,
-    SlotOverlap,
-)
+from ..errors import ClosedDay, InvalidTransition, SlotHasReservation, SlotOverlap
 from ..models import (
     SLOT_LENGTH,
     Counselor,
@@ -25,7 +20,6 @@ from ..models import (
     SlotStatus,
     WeeklyAvailability,
 )
-from ..sweeps import each_row
 
 
 def _overlaps(*, counselor: Counselor, starts_at: dt.datetime) -> bool:

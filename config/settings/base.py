@@ -344,9 +344,9 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 # Each failure expires on its own after the cool-off, instead of adding up for ever.
 AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "security.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "security.views.lockout"
-AXES_CLIENT_STR_CALLABLE = "security.client_ip.axes_client_str"
+AXES_CLIENT_STR_CALLABLE = "core.client_ip.axes_client_str"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
 AXES_VERBOSE = False
 

@@ -5,7 +5,7 @@ import datetime as dt
 from django import template
 from django.utils.translation import get_language
 
-from bookings.calendar import format_jp_date, tokyo_date
+from core.calendar import format_jp_date, tokyo_date
 
 register = template.Library()
 

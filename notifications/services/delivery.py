@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_noop
 
 from bookings.models import ReservationStatus
-from bookings.sql import db_time, retry_on_disconnect
+from core.sql import db_time, retry_on_disconnect
 from jobseekers.models import EmailProblem, Jobseeker
 
 from ..emails import message_id_for, notification_message

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from bookings.models import Reservation
-from bookings.sql import id_in
+from core.sql import id_in
 from jobseekers.models import Jobseeker
 
 from ..models import Notification, NotificationKind, NotificationStatus

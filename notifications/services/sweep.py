@@ -17,10 +17,10 @@ from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 
-from bookings.calendar import TOKYO, tokyo_date, tokyo_day_bounds
 from bookings.models import Reservation, ReservationStatus
-from bookings.sql import db_now, db_time
-from bookings.sweeps import each_row
+from core.calendar import TOKYO, tokyo_date, tokyo_day_bounds
+from core.sql import db_now, db_time
+from core.sweeps import each_row
 
 from ..models import Notification, NotificationStatus
 from ..queue import enqueue_on_commit

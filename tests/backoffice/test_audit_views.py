@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from bookings.calendar import tokyo_date
+from core.calendar import tokyo_date
 from jobseekers.models import AuditAction, AuditEntry
 from tests.backoffice.conftest import OFFICE_STAFF, make_user
 from tests.factories import CounselorFactory, JobseekerFactory, ReservationFactory, SlotFactory

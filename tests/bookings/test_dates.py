@@ -15,19 +15,19 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from bookings.dates import (
+from bookings.models import OfficeClosedDay, Reservation, Slot, WeeklyAvailability
+from bookings.services.reservations import reservation_cancel, reservation_late_notice
+from bookings.services.slots import slot_create
+from consent.models import TermsVersion
+from consent.services import TermsEffectiveDateInvalid, terms_draft_create, terms_publish
+from core.dates import (
     SensibleDateField,
     SensibleDatesForm,
     call_time_check,
     date_check,
     date_range,
 )
-from bookings.errors import CallTimeInvalid, DateOutOfRange
-from bookings.models import OfficeClosedDay, Reservation, Slot, WeeklyAvailability
-from bookings.services.reservations import reservation_cancel, reservation_late_notice
-from bookings.services.slots import slot_create
-from consent.models import TermsVersion
-from consent.services import TermsEffectiveDateInvalid, terms_draft_create, terms_publish
+from core.errors import CallTimeInvalid, DateOutOfRange
 from jobseekers.models import Jobseeker, UsageExport, UsageRecord
 from jobseekers.roster import roster_check
 from jobseekers.services import jobseeker_verify

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from bookings.calendar import TOKYO, tokyo_day_bounds
+from core.calendar import TOKYO, tokyo_day_bounds
 
 
 def test_a_day_runs_from_midnight_in_tokyo_which_is_15_00_utc_the_day_before():

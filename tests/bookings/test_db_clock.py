@@ -17,7 +17,7 @@ import time_machine
 
 from bookings.models import ReservationStatus
 from bookings.services.sessions import noshow_sweep
-from bookings.sql import db_now
+from core.sql import db_now
 from jobseekers.models import SignInToken, UsageRecord
 from jobseekers.signin import LinkExpired, sign_in_request_first_visit, sign_in_token_state
 from jobseekers.usage import usage_records_purge

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError, connection, transaction
 
 from bookings.models import Office
-from bookings.sql import retry_on_disconnect
+from core.sql import retry_on_disconnect
 from tests.factories import OfficeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -27,9 +27,9 @@ from bookings.services.reservations import (
     reservation_create,
     slot_check,
 )
-from bookings.tokens import hash_token
 from consent.errors import TermsNotPublished
 from consent.models import Consent
+from core.tokens import hash_token
 from jobseekers.models import RegistrationStatus
 from notifications.models import Notification, NotificationKind
 from tests.factories import (

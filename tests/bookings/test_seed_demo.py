@@ -2,10 +2,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from bookings.calendar import TOKYO, is_closed
 from bookings.models import Counselor, Office, Slot, WeeklyAvailability
 from consent.models import TermsVersion
 from consent.selectors import terms_in_force
+from core.calendar import TOKYO, is_closed
 from jobseekers.models import Jobseeker
 
 pytestmark = pytest.mark.django_db

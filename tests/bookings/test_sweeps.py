@@ -1,4 +1,4 @@
-"""One row that fails never stops a periodic job (bookings.sweeps).
+"""One row that fails never stops a periodic job (core.sweeps).
 
 The failing row is made by PostgreSQL itself: a trigger refuses any write to that one row, or
 a division by zero fails the read of that one row, as a constraint, a corrupt value or a bug
@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from bookings.models import Reservation, ReservationStatus, Slot
 from bookings.services.sessions import noshow_sweep
 from bookings.services.slots import slots_fill_horizon
-from bookings.sweeps import each_row
+from core.sweeps import each_row
 from jobseekers.models import Jobseeker
 from jobseekers.retention import jobseekers_anonymise_inactive
 from notifications import tasks
@@ -60,7 +60,7 @@ def refuse(db):
 
 def _skipped(caplog, job: str, pk: int) -> bool:
     return any(
-        record.name == "bookings.sweeps" and f"{job}: row {pk} skipped" in record.getMessage()
+        record.name == "core.sweeps" and f"{job}: row {pk} skipped" in record.getMessage()
         for record in caplog.records
     )
 

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core import mail
 
 from bookings.models import ReservationStatus
-from bookings.sql import db_now
 from bookings.tasks import noshow_sweep_task
+from core.sql import db_now
 from notifications.models import Notification, NotificationStatus
 from notifications.services.delivery import notification_send
 from tests.factories import OfficeFactory, ReservationFactory, SlotFactory

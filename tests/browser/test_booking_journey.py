@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from bookings.calendar import TOKYO, closed_reason
 from bookings.models import Reservation
+from core.calendar import TOKYO, closed_reason
 from tests.factories import (
     CounselorFactory,
     JobseekerFactory,

@@ -15,9 +15,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.calendar import TOKYO, tokyo_date
 from bookings.models import ReservationSource, ReservationStatus
 from consent.models import TermsVersion
+from core.calendar import TOKYO, tokyo_date
 from notifications.services.outbox import invitation_queue
 from tests.factories import ReservationFactory, SlotFactory, UserFactory
 

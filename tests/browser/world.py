@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from bookings.calendar import TOKYO, is_closed, tokyo_date
 from bookings.models import Slot
+from core.calendar import TOKYO, is_closed, tokyo_date
 from notifications.models import Notification, NotificationStatus
 from notifications.services.delivery import notification_send
 from tests.factories import (

@@ -43,9 +43,9 @@ def seed(bookings: int, *, english_every: int, counselors: int, prefixes: list[s
     from django.utils.crypto import get_random_string
 
     from bookings import views
-    from bookings.calendar import TOKYO, is_closed, tokyo_date
     from bookings.models import SLOT_LENGTH, Slot
     from consent.models import Consent
+    from core.calendar import TOKYO, is_closed, tokyo_date
     from jobseekers.models import Jobseeker
     from tests.factories import (
         BureauFactory,
@@ -153,7 +153,7 @@ def started(minutes: list[float]) -> dict[str, int]:
     from django.db import transaction
     from django.utils import timezone
 
-    from bookings.sql import db_now
+    from core.sql import db_now
     from notifications.models import Notification, NotificationStatus
     from notifications.services.outbox import invitation_queue
     from tests.factories import (
@@ -200,7 +200,7 @@ def sweeps(times: int, pause: float) -> list[dict]:
     from django.utils import timezone
 
     from bookings.services.sessions import noshow_sweep
-    from bookings.sql import db_now
+    from core.sql import db_now
     from notifications.models import Notification, NotificationStatus
     from notifications.services.sweep import notification_sweep, reminder_sweep
 

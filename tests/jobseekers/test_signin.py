@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from bookings.ratelimit import Limit, limit_hit, retry_after
+from core.ratelimit import Limit, limit_hit, retry_after
 from jobseekers.models import (
     Jobseeker,
     RegistrationRequest,

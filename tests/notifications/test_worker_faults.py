@@ -22,7 +22,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from bookings.sql import db_now
+from core.sql import db_now
 from notifications.models import Notification, NotificationStatus
 from notifications.services.outbox import invitation_queue
 from tests.factories import JobseekerFactory, ReservationFactory, SlotFactory

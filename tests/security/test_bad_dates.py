@@ -125,7 +125,7 @@ def test_the_values_really_are_out_of_python_s_range(bad):
 
 
 def test_the_office_s_pages_render_for_staff_and_counselors(bad, caplog):
-    caplog.set_level(logging.WARNING, logger="bookings.pg_dates")
+    caplog.set_level(logging.WARNING, logger="core.pg_dates")
     for role in (OFFICE_STAFF, COUNSELOR):
         client = staff_login(Client(), make_user(role, office=bad.office))
         pages = [

@@ -3,7 +3,7 @@
 The URLs the outside test found answering 500, each at the depth of its cause: a control
 character anywhere in a path or a query parameter is refused by one middleware
 (security.middleware.ControlCharactersMiddleware), a date in a path by the date converter, a
-date in a query by the form (bookings.dates). tests/security/test_fuzzing.py throws the same
+date in a query by the form (core.dates). tests/security/test_fuzzing.py throws the same
 shapes at every URL the resolver knows.
 """
 

@@ -9,10 +9,10 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 
-from bookings.calendar import TOKYO
+from core.calendar import TOKYO
+from core.client_ip import client_ip
 from jobseekers.models import Jobseeker, RegistrationRequest, SignInToken
 from notifications.models import Notification, NotificationKind
-from security.client_ip import client_ip
 from tests.bookings.conftest import NOW, World
 from tests.helpers import send_queued
 
@@ -302,7 +302,7 @@ def test_an_ipv6_client_is_counted_by_its_64(world, settings):
     ],
 )
 def test_the_client_key_of_a_limit(address, key):
-    from bookings.ratelimit import client_key
+    from core.ratelimit import client_key
 
     assert client_key(RequestFactory().get("/", REMOTE_ADDR=address)) == key
 

@@ -563,9 +563,9 @@ TYPED_MOMENT = st.one_of(
 
 
 def _stored_dates_are_sensible(site: Site) -> None:
-    from bookings.dates import CALL_MAX_AGE, CALL_SLACK, date_is_sensible
     from bookings.models import OfficeClosedDay, Slot, WeeklyAvailability
     from consent.models import TermsVersion
+    from core.dates import CALL_MAX_AGE, CALL_SLACK, date_is_sensible
     from jobseekers.models import UsageExport
 
     for day in OfficeClosedDay.objects.values_list("date", flat=True):

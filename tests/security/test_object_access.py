@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import OfficeClosedDay, Reservation, ReservationStatus
-from bookings.tokens import reservation_token
 from consent.models import TermsVersion
+from core.tokens import reservation_token
 from jobseekers.models import (
     AuditAction,
     AuditEntry,

@@ -1,4 +1,4 @@
-"""What each rate limit does while Redis cannot be reached (bookings/ratelimit.py).
+"""What each rate limit does while Redis cannot be reached (core/ratelimit.py).
 
 Decided limit by limit and written down in docs/security.md: the limits of the public journey
 count per web process until Redis is back, so they still hold (N processes let at most N
@@ -8,8 +8,8 @@ times the count through) without locking every jobseeker out.
 import pytest
 from django.conf import settings
 
-from bookings import ratelimit
-from bookings.ratelimit import CLOSED, LOCAL, OPEN, WHEN_CACHE_DOWN, Limit, limit_hit
+from core import ratelimit
+from core.ratelimit import CLOSED, LOCAL, OPEN, WHEN_CACHE_DOWN, Limit, limit_hit
 from tests.faults.services import PrivateRedis
 
 

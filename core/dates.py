@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-from .calendar import TOKYO, format_jp_date, tokyo_date
-from .errors import CallTimeInvalid, DateOutOfRange
+from core.calendar import TOKYO, format_jp_date, tokyo_date
+from core.errors import CallTimeInvalid, DateOutOfRange
 
 # A date typed by staff or a jobseeker lies within these many years of today (Asia/Tokyo).
 # Back: a weekly pattern or a terms version entered as history may have started years ago,

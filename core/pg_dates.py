@@ -5,7 +5,7 @@ psycopg refuses to load anything outside (DataError). One such value in a row â€
 typed as `0001-01-01 00:00` in Tokyo is 1 BC in UTC â€” then fails every query that reads the
 row: the office's reservation list, its day view, the reminder sweep of every office.
 
-Forms and services now refuse such dates (`bookings.dates`); this is for a value already in a
+Forms and services now refuse such dates (`core.dates`); this is for a value already in a
 database, or written by hand in SQL. It is read as the nearest instant Python can show, a day
 inside the limits so that converting it to Tokyo time or adding a day still works, and a
 warning is logged (the kind of value only: never the row, the table or a person).
@@ -86,4 +86,4 @@ def out_of_range_dates_readable(sender, connection, **kwargs) -> None:
 
 
 def install() -> None:
-    connection_created.connect(out_of_range_dates_readable, dispatch_uid="bookings.pg_dates")
+    connection_created.connect(out_of_range_dates_readable, dispatch_uid="core.pg_dates")

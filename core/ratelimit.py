@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
 from core.cache import CacheUnavailable
-from security.client_ip import client_ip as security_client_ip
+from core.client_ip import client_ip as security_client_ip
 
 logger = logging.getLogger(__name__)
 
