@@ -17,19 +17,12 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 
-from bookings.models import (
-    Bureau,
-    Counselor,
-    Office,
-    Reservation,
-    ReservationSource,
-    ReservationStatus,
-    Slot,
-)
+from bookings.models import Counselor, Reservation, ReservationSource, ReservationStatus, Slot
 from consent.models import Consent, ConsentChannel, TermsVersion
 from core.calendar import is_closed, tokyo_date, tokyo_day_bounds
 from jobseekers.models import Jobseeker, RegistrationStatus
 from notifications.models import Notification, NotificationKind, NotificationStatus
+from offices.models import Bureau, Office
 
 OFFICES = 10
 COUNSELORS_PER_OFFICE = 10

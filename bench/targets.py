@@ -50,9 +50,10 @@ class World:
 
 
 def prepare(*, now: dt.datetime) -> World:
-    from bookings.models import Office, Reservation, Slot, SlotStatus
+    from bookings.models import Reservation, Slot, SlotStatus
     from core.calendar import tokyo_date, tokyo_day_bounds
     from jobseekers.models import Jobseeker
+    from offices.models import Office
 
     offices = list(
         Office.objects.filter(bureau__code=dataset.BUREAU_CODE)

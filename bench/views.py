@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from bookings.models import Office
+from offices.models import Office
 
 
 @require_safe

@@ -20,23 +20,14 @@ from core.calendar import tokyo_date, tokyo_day_bounds
 from core.errors import DomainError
 from jobseekers.admin_audit import ChangePageViewAudit
 from jobseekers.services import audit_record_views
+from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
+from offices.models import Bureau, Office, OfficeClosedDay, StaffProfile
 
 from .admin_dashboard import dashboard_view
 from .admin_phone import follow_up_view, phone_search_view, phone_view
 from .admin_schedule import schedule_view
-from .admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from .admin_session import figures_view, reservation_session_view
-from .models import (
-    Bureau,
-    Counselor,
-    Office,
-    OfficeClosedDay,
-    Reservation,
-    Slot,
-    SlotStatus,
-    StaffProfile,
-    WeeklyAvailability,
-)
+from .models import Counselor, Reservation, Slot, SlotStatus, WeeklyAvailability
 from .selectors import invitation_unsent_q
 from .services.slots import (
     slot_block,

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from core.calendar import format_jp_date
+from offices.admin_scope import scoped_queryset, staff_page_context, staff_page_require
+from offices.models import Office
 
-from .admin_scope import scoped_queryset, staff_page_context, staff_page_require
-from .models import Office, Reservation
+from .models import Reservation
 from .selectors import staff_dashboard
 
 

@@ -20,8 +20,13 @@ from core.errors import DomainError
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record
+from offices.admin_scope import (
+    scoped_or_404,
+    scoped_queryset,
+    staff_page_context,
+    staff_page_require,
+)
 
-from .admin_scope import scoped_or_404, scoped_queryset, staff_page_context, staff_page_require
 from .models import Counselor, Reservation, Slot
 from .selectors import free_slots, upcoming_for_phone
 from .services.reservations import (

@@ -15,9 +15,10 @@ from core.calendar import format_jp_date, tokyo_date
 from core.dates import SensibleDateField
 from jobseekers.services import audit_record_views
 from notifications.models import NotificationStatus
+from offices.admin_scope import scoped_choices, scoped_queryset, staff_page_require
+from offices.models import Office
 
-from .admin_scope import scoped_choices, scoped_queryset, staff_page_require
-from .models import Counselor, Office, ReservationStatus, Slot, SlotStatus
+from .models import Counselor, ReservationStatus, Slot, SlotStatus
 from .selectors import schedule_days
 from .services.reservations import follow_up_allowed, slot_deadline
 from .services.sessions import session_start_opens_at, session_start_refusal

@@ -27,9 +27,15 @@ from jobseekers.policy import (
     jobseeker_unsuspend,
 )
 from jobseekers.services import audit_record_views
+from offices.admin_scope import (
+    scoped_or_404,
+    scoped_queryset,
+    staff_page_context,
+    staff_page_require,
+)
+from offices.models import Office
 
-from .admin_scope import scoped_or_404, scoped_queryset, staff_page_context, staff_page_require
-from .models import Office, Reservation, ReservationStatus
+from .models import Reservation, ReservationStatus
 from .selectors import office_week_figures
 from .services.reservations import follow_up_allowed
 from .services.sessions import (

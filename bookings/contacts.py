@@ -56,7 +56,7 @@ def office_contacts() -> list[dict]:
 
 def office_contacts_load() -> list[dict]:
     """Read the contacts from the database: [{bureau, bureau_en, offices: [...]}]."""
-    from .models import Office
+    from offices.models import Office
 
     bureaus: dict[int, dict] = {}
     offices = (

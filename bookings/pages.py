@@ -11,8 +11,9 @@ from core import ratelimit
 from core.calendar import TOKYO, format_jp_date, tokyo_date
 from notifications.ics import google_calendar_url, outlook_calendar_url
 from notifications.services.sweep import reminder_time
+from offices.models import Office
 
-from .models import Office, Reservation
+from .models import Reservation
 
 STEPS = [
     ("identify", _("Identify yourself")),

@@ -11,16 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from core.calendar import TOKYO, booking_deadline, closed_reason, tokyo_date, tokyo_day_bounds
 from jobseekers.models import EmailProblem, Jobseeker, RegistrationStatus
 from notifications.models import Notification, NotificationKind, NotificationStatus
+from offices.models import Office
 
 from .availability import cached_free_starts
-from .models import (
-    Counselor,
-    Office,
-    Reservation,
-    ReservationStatus,
-    Slot,
-    SlotStatus,
-)
+from .models import Counselor, Reservation, ReservationStatus, Slot, SlotStatus
 from .services.reservations import horizon_end, slot_deadline
 
 
@@ -29,18 +23,6 @@ def office_list_public() -> QuerySet[Office]:
 
 
 ATTENDED = [ReservationStatus.COMPLETED, ReservationStatus.ENDED_EARLY]
-
-
-def offices_for_staff(user) -> QuerySet[Office]:
-    """Art 9, least privilege: staff see their office; a bureau administrator their bureau."""
-    if user.is_superuser:
-        return Office.objects.all()
-    profile = getattr(user, "staff_profile", None)
-    if profile is None:
-        return Office.objects.none()
-    if profile.office_id is None:
-        return Office.objects.filter(bureau_id=profile.bureau_id)
-    return Office.objects.filter(pk=profile.office_id)
 
 
 @dataclass(frozen=True)

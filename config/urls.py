@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from notifications.urls import TRACKING_VIEWS
 
@@ -11,6 +12,12 @@ handler500 = "config.errors.server_error"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("security.urls")),
+    # The offices' models moved from `bookings` to `offices` (issue 17): a staff member's
+    # bookmark of their old admin pages leads to the new ones.
+    re_path(
+        r"^admin/bookings/(?P<model>bureau|office|officeclosedday|staffprofile)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/offices/%(model)s/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("", include("consent.urls")),
     path("", include("bookings.urls")),

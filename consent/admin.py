@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.admin_scope import OfficeScopedAdmin, scoped_or_404
 from core.errors import DomainError
 from jobseekers.admin_audit import ChangePageViewAudit
-from jobseekers.roles import is_bureau_administrator
+from offices.admin_scope import OfficeScopedAdmin, scoped_or_404
+from offices.roles import is_bureau_administrator
 
 from .models import Consent, TermsVersion
 from .selectors import terms_in_force, terms_notice_recipients

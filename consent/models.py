@@ -11,7 +11,7 @@ from .errors import PublishedTermsImmutable
 class TermsVersion(models.Model):
     """One version of the terms of use; once published it is never edited."""
 
-    bureau = models.ForeignKey("bookings.Bureau", on_delete=models.PROTECT, related_name="terms")
+    bureau = models.ForeignKey("offices.Bureau", on_delete=models.PROTECT, related_name="terms")
     label = models.CharField(_("label"), max_length=50)
     body = models.TextField(_("full text"))
     body_en = models.TextField(_("full text (English)"), blank=True)

@@ -7,12 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Bureau
 from core.dates import date_is_sensible, date_range_message
 from jobseekers.models import AuditAction, Jobseeker
-from jobseekers.roles import recorded_user
 from jobseekers.services import audit_record
 from notifications.queue import publish
+from offices.models import Bureau
+from offices.roles import recorded_user
 
 from .errors import (
     TermsAlreadyPublished,

@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from bookings.models import Bureau
 from bookings.selectors import office_list_public
+from offices.models import Bureau
 
 from .models import TermsVersion
 from .selectors import terms_earlier, terms_in_force, terms_published, terms_upcoming

@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from bookings.admin_scope import (
+from bookings.admin_session import jobseeker_refusal_view
+from consent.admin import ConsentInline
+from core.calendar import tokyo_date
+from core.dates import SensibleDateField
+from core.errors import DomainError
+from offices.admin_scope import (
     OfficeScopedAdmin,
     bureaus_for_staff,
     scoped_choices,
@@ -24,13 +29,9 @@ from bookings.admin_scope import (
     staff_page_context,
     staff_page_require,
 )
-from bookings.admin_session import jobseeker_refusal_view
-from bookings.models import Office
-from bookings.selectors import offices_for_staff
-from consent.admin import ConsentInline
-from core.calendar import tokyo_date
-from core.dates import SensibleDateField
-from core.errors import DomainError
+from offices.models import Office
+from offices.roles import is_bureau_administrator
+from offices.selectors import offices_for_staff
 
 from . import (
     admin_registrations,  # noqa: F401 - registers the registration requests' admin
@@ -40,7 +41,6 @@ from .admin_audit import AuditEntryAdminBase, JobseekerAuditMixin
 from .kana import normalize_kana
 from .models import AuditEntry, EmailProblem, Jobseeker, RosterEntry
 from .numbers import normalize_jobseeker_number
-from .roles import is_bureau_administrator
 from .roster import RosterError, roster_import, roster_preview
 from .selectors import jobseekers_search
 from .services import jobseeker_verify, registration_end_for

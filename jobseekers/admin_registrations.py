@@ -17,9 +17,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from bookings.admin_scope import OfficeScopedAdmin, scoped_or_404
 from core.calendar import tokyo_date
 from core.errors import DomainError
+from offices.admin_scope import OfficeScopedAdmin, scoped_or_404
 
 from .admin_audit import ChangePageViewAudit
 from .models import (

@@ -16,16 +16,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bookings.admin_scope import OfficeScopedAdmin, scoped_queryset
 from bookings.models import Reservation
-from bookings.selectors import offices_for_staff
 from core.calendar import tokyo_date
 from core.dates import SensibleDateField
 from core.errors import DateOutOfRange
 from jobseekers.numbers import normalize_jobseeker_number
+from offices.admin_scope import OfficeScopedAdmin, scoped_queryset
+from offices.roles import is_bureau_administrator
+from offices.selectors import offices_for_staff
 
 from .models import Jobseeker, UsageExport, UsageRecord
-from .roles import is_bureau_administrator
 from .usage import MIN_REASON_LENGTH, ExportReasonRequired, usage_export
 from .usage_figures import usage_figures
 

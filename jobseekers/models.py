@@ -48,7 +48,7 @@ class Jobseeker(models.Model):
     email_problem_at = models.DateTimeField(null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     office = models.ForeignKey(
-        "bookings.Office",
+        "offices.Office",
         on_delete=models.PROTECT,
         related_name="jobseekers",
         verbose_name=_("office"),
@@ -123,7 +123,7 @@ class RosterEntry(models.Model):
     """
 
     office = models.ForeignKey(
-        "bookings.Office",
+        "offices.Office",
         on_delete=models.CASCADE,
         related_name="roster_entries",
         verbose_name=_("office"),
@@ -221,7 +221,7 @@ class RegistrationRequest(models.Model):
     """
 
     office = models.ForeignKey(
-        "bookings.Office",
+        "offices.Office",
         on_delete=models.CASCADE,
         related_name="registration_requests",
         verbose_name=_("office"),

@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from bookings.errors import InvalidTransition, ReasonRequired
-from bookings.models import Office, Reservation, ReservationStatus
+from bookings.models import Reservation, ReservationStatus
 from core.sql import id_set
+from offices.models import Office
+from offices.roles import recorded_user
 
 from .models import AuditAction, AuditEntry, Jobseeker
-from .roles import recorded_user
 from .services import audit_record
 
 

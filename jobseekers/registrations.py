@@ -18,11 +18,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Office
 from core.calendar import tokyo_date
 from core.errors import DomainError
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from notifications.services.outbox import notification_queue
+from offices.models import Office
+from offices.roles import recorded_user
 
 from .models import (
     CONFIRM_METHODS,
@@ -36,7 +37,6 @@ from .models import (
     RequestStatus,
     SignInToken,
 )
-from .roles import recorded_user
 from .roster import roster_entry_binding, roster_entry_for_request
 from .services import audit_record, jobseeker_verify, registration_end_for
 

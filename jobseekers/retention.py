@@ -17,6 +17,7 @@ from core.calendar import tokyo_date
 from core.sql import db_now
 from core.sweeps import each_id
 from notifications.models import Notification
+from offices.roles import recorded_user
 
 from .models import (
     AuditAction,
@@ -26,7 +27,6 @@ from .models import (
     SignInToken,
     UsageRecord,
 )
-from .roles import recorded_user
 
 
 def years_before(moment: dt.datetime, years: int) -> dt.datetime:

@@ -20,15 +20,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Office
 from core.calendar import TOKYO, format_jp_date, tokyo_date
 from core.dates import date_is_sensible, date_range_message
 from core.errors import DomainError
 from core.wareki import DateInputError, parse_date
+from offices.models import Office
+from offices.roles import recorded_user
 
 from .models import AuditAction, EmailProblem, Jobseeker, RegistrationStatus, RosterEntry
 from .numbers import normalize_jobseeker_number
-from .roles import recorded_user
 from .services import audit_record, jobseeker_verify
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -148,7 +148,7 @@ def roster_check(
     """Check every row; the preview lists each row's problems (nothing is written).
 
     `jobseekers` are those the importing staff member may read (the one scoping rule,
-    `bookings.admin_scope.scoped_queryset`). A number registered outside them reads exactly
+    `offices.admin_scope.scoped_queryset`). A number registered outside them reads exactly
     as a number nobody registered: the preview tells no one who is registered with an office
     they do not see (Art 9), and such a row verifies no one (only this office's are matched).
     """

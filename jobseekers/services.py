@@ -12,9 +12,9 @@ from core.calendar import tokyo_date
 from core.dates import date_check
 from core.errors import DomainError
 from core.sql import id_in
+from offices.roles import recorded_user
 
 from .models import AuditAction, AuditEntry, Jobseeker, RegistrationStatus
-from .roles import recorded_user
 
 
 class RegistrationDateInPast(DomainError):

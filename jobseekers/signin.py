@@ -36,12 +36,12 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Office
 from core.calendar import tokyo_date
 from core.errors import DomainError
 from core.sql import db_now, db_time
 from notifications.models import NotificationKind
 from notifications.services.outbox import notification_queue
+from offices.models import Office
 
 from .models import Jobseeker, RegistrationRequest, SignInPurpose, SignInToken
 from .numbers import office_code_of

@@ -227,7 +227,7 @@ def usage_export(
     """Record an export and why (Art 7(2)), then give its rows (header first) for a CSV.
 
     `records` are the records the actor may read, from the one scoping rule
-    (`bookings.admin_scope.scoped_queryset`), never all of them: a bureau exports its own
+    (`offices.admin_scope.scoped_queryset`), never all of them: a bureau exports its own
     jobseekers' records only (Art 9). The export row and its audit entry are committed before
     any record is read, so an export is never made without a trace.
     """

@@ -55,7 +55,7 @@ def usage_figures(
     """Requests per day (Asia/Tokyo), device / OS / browser families, bookings per channel.
 
     `records` and `reservations` are those the reader may read (the one scoping rule,
-    `bookings.admin_scope.scoped_queryset`): a bureau's figures count its own visitors only.
+    `offices.admin_scope.scoped_queryset`): a bureau's figures count its own visitors only.
     Only counts leave this function: no path, address, user agent or jobseeker, and a family
     seen fewer than USAGE_FIGURES_MIN_COUNT times is shown as "< N".
     """

@@ -1,7 +1,7 @@
 """Notification pages of the admin: what has not gone out, what failed and why, re-sending.
 
 Every list is limited to the offices the staff member works for (Art 9), through the one
-scoping rule (`bookings.admin_scope`): a notification's office is its reservation's, else its
+scoping rule (`offices.admin_scope`): a notification's office is its reservation's, else its
 jobseeker's (`selectors.notification_office_q`), also for a superuser.
 """
 
@@ -11,8 +11,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from bookings.admin_scope import OfficeScopedAdmin
-from bookings.selectors import offices_for_staff
+from offices.admin_scope import OfficeScopedAdmin
+from offices.selectors import offices_for_staff
 
 from .models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
 from .selectors import invitations_not_sent_among, notification_office_q

@@ -9,7 +9,7 @@ from collections import deque
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from bookings.models import Office
+from offices.models import Office
 
 
 def url_patterns() -> list[tuple[str, str, str | None, object]]:

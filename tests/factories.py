@@ -8,19 +8,17 @@ from django.utils import timezone
 
 from bookings.models import (
     SLOT_LENGTH,
-    Bureau,
     Counselor,
-    Office,
     Reservation,
     ReservationSource,
     Slot,
-    StaffProfile,
     WeeklyAvailability,
 )
 from consent.models import Consent, ConsentChannel, TermsVersion
 from core.calendar import TOKYO
 from core.tokens import hash_token, new_nonce, new_reference, reservation_token
 from jobseekers.models import Jobseeker, RegistrationStatus
+from offices.models import Bureau, Office, StaffProfile
 
 
 class BureauFactory(factory.django.DjangoModelFactory):

@@ -1,7 +1,10 @@
 """The three staff roles as groups with their permissions (issue 5).
 
 Permissions are created here first: on a fresh database Django creates them only after all
-migrations ran (post_migrate), too late for this one.
+migrations ran (post_migrate), too late for this one. They are created from this migration's
+own state (`apps=apps`), not from today's models: since issue 17 moved the offices' models to
+the `offices` app, today's `bookings` no longer has them; `offices.0002` then carries these
+content types (and the groups' grants) over to the new label.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -72,7 +75,7 @@ GROUPS = {
 def create_groups(apps, schema_editor):
     for app_config in apps.get_app_configs():
         app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -11,10 +11,11 @@ from core.calendar import booking_deadline, tokyo_date, tokyo_day_bounds
 from core.dates import call_time_check
 from core.tokens import hash_token, new_nonce, new_reference, reservation_token
 from jobseekers.models import AuditAction, Jobseeker
-from jobseekers.roles import recorded_user
 from jobseekers.services import audit_record, jobseeker_touch
 from notifications.services.meeting import meeting_url_for
 from notifications.services.outbox import cancellation_queue, invitation_queue
+from offices.models import Office
+from offices.roles import recorded_user
 
 from ..checklist import checklist_missing
 from ..errors import (
@@ -41,7 +42,6 @@ from ..errors import (
 )
 from ..models import (
     CancelChannel,
-    Office,
     Reservation,
     ReservationSource,
     ReservationStatus,

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "security",
+    "offices",
     "jobseekers",
     "bookings",
     "consent",

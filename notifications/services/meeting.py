@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from bookings.models import MeetingUrlMode, Office, Reservation, ReservationStatus, Slot
+from bookings.models import Reservation, ReservationStatus, Slot
+from offices.models import MeetingUrlMode, Office
 
 from ..errors import NotificationError
 from .outbox import invitation_queue

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from bookings.roles import GROUPS, staff_groups_ensure
+from offices.groups import GROUPS, staff_groups_ensure
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,11 +8,12 @@ from django.urls import reverse
 
 from bookings import admin as bookings_admin
 from bookings.errors import SlotHasReservation, SlotOverlap
-from bookings.models import OfficeClosedDay, ReservationStatus, Slot, SlotStatus, StaffProfile
+from bookings.models import ReservationStatus, Slot, SlotStatus
 from bookings.services.slots import slot_block, slot_unblock, slots_fill_horizon, slots_generate
 from bookings.tasks import slots_fill_horizon_task
 from core.calendar import TOKYO
 from notifications.models import NotificationKind, NotificationStatus
+from offices.models import OfficeClosedDay, StaffProfile
 from tests.factories import (
     CounselorFactory,
     JobseekerFactory,

@@ -104,10 +104,10 @@ def test_a_bureau_administrator_sees_every_office_of_the_bureau(
     staff_login(client, bureau_user)
     response = client.get(reverse("admin:bookings_reservation_changelist"))
     assert response.context["cl"].result_count == 2
-    offices = client.get(reverse("admin:bookings_office_changelist"))
+    offices = client.get(reverse("admin:offices_office_changelist"))
     assert offices.context["cl"].result_count == 2
     assert (
-        client.get(reverse("admin:bookings_office_change", args=[foreign_office.pk])).status_code
+        client.get(reverse("admin:offices_office_change", args=[foreign_office.pk])).status_code
         == 404
     )
 
@@ -181,7 +181,7 @@ PLATFORM_ADMINS = {"auth", "otp_totp", "axes", "security"}
 def test_every_admin_of_the_domain_uses_the_office_scope():
     from django.contrib import admin
 
-    from bookings.admin_scope import OfficeScopedAdmin
+    from offices.admin_scope import OfficeScopedAdmin
 
     unscoped = [
         model._meta.label

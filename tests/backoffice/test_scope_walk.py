@@ -36,15 +36,7 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bookings.models import (
-    Bureau,
-    Office,
-    OfficeClosedDay,
-    Reservation,
-    ReservationStatus,
-    SlotStatus,
-    StaffProfile,
-)
+from bookings.models import Reservation, ReservationStatus, SlotStatus
 from consent.models import TermsVersion
 from jobseekers.models import (
     AuditAction,
@@ -56,6 +48,7 @@ from jobseekers.models import (
 )
 from jobseekers.usage import usage_record_write
 from notifications.models import Notification, NotificationKind, TrackingEvent
+from offices.models import Bureau, Office, OfficeClosedDay, StaffProfile
 from security.models import SessionCutoff
 from tests.admin_urls import fill, office_path, url_params, url_patterns
 from tests.factories import (
@@ -84,7 +77,7 @@ CLOCK = tokyo(2027, 1, 13, 10, 5)
 TODAY = CLOCK.date()
 
 # Apps whose models no office owns (accounts, authenticators, lockouts); walked all the same.
-DOMAIN_APPS = {"bookings", "jobseekers", "consent", "notifications"}
+DOMAIN_APPS = {"offices", "bookings", "jobseekers", "consent", "notifications"}
 # Never posted to: they end the walking session or are the way in, or take no form.
 NOT_POSTED = {"logout", "login", "index", "app_list", "jsi18n", "password_change_done", None}
 

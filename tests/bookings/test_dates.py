@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from bookings.models import OfficeClosedDay, Reservation, Slot, WeeklyAvailability
+from bookings.models import Reservation, Slot, WeeklyAvailability
 from bookings.services.reservations import reservation_cancel, reservation_late_notice
 from bookings.services.slots import slot_create
 from consent.models import TermsVersion
@@ -32,6 +32,7 @@ from jobseekers.models import Jobseeker, UsageExport, UsageRecord
 from jobseekers.roster import roster_check
 from jobseekers.services import jobseeker_verify
 from jobseekers.usage import usage_export
+from offices.models import OfficeClosedDay
 from tests.backoffice.conftest import BUREAU_ADMIN, OFFICE_STAFF, make_user
 from tests.bookings.conftest import World, sign_in_client
 from tests.factories import (
@@ -237,7 +238,7 @@ def test_every_admin_form_with_a_date_keeps_it_in_range(now):
             assert issubclass(form_class, SensibleDatesForm), name
     # The forms that matter are among them (the check above is not empty).
     assert {
-        "bookings.officeclosedday",
+        "offices.officeclosedday",
         "bookings.slot",
         "consent.termsversion",
         "otp_totp.totpdevice",
@@ -248,7 +249,7 @@ def test_admin_forms_refuse_a_new_date_out_of_range_and_keep_an_old_one(client, 
     office = OfficeFactory()
     counselor = CounselorFactory(office=office)
     staff_login(client, UserFactory(is_superuser=True, is_staff=True))
-    add_closed = reverse("admin:bookings_officeclosedday_add")
+    add_closed = reverse("admin:offices_officeclosedday_add")
     for day in ("0001-01-01", "9999-12-31"):
         response = client.post(add_closed, {"office": office.pk, "date": day, "reason": "x"})
         assert response.status_code == 200 and response.context["adminform"].form.errors

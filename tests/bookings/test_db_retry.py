@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from bookings.models import Office
 from core.sql import retry_on_disconnect
+from offices.models import Office
 from tests.factories import OfficeFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -2,11 +2,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from bookings.models import Counselor, Office, Slot, WeeklyAvailability
+from bookings.models import Counselor, Slot, WeeklyAvailability
 from consent.models import TermsVersion
 from consent.selectors import terms_in_force
 from core.calendar import TOKYO, is_closed
 from jobseekers.models import Jobseeker
+from offices.models import Office
 
 pytestmark = pytest.mark.django_db
 

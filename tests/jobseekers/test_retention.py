@@ -5,12 +5,13 @@ import datetime as dt
 import pytest
 from django.test import override_settings
 
-from bookings.models import Office, Reservation, ReservationStatus
+from bookings.models import Reservation, ReservationStatus
 from bookings.selectors import office_week_figures
 from jobseekers.models import AuditAction, AuditEntry, Jobseeker, SignInToken
 from jobseekers.retention import jobseekers_anonymise_inactive
 from jobseekers.tasks import anonymise_inactive_task
 from notifications.models import Notification
+from offices.models import Office
 from tests.factories import (
     ConsentFactory,
     JobseekerFactory,

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from bookings.models import OfficeClosedDay, Reservation, ReservationStatus
+from bookings.models import Reservation, ReservationStatus
 from bookings.services.reservations import reservation_access_token
 from bookings.services.sessions import noshow_sweep
 from bookings.services.slots import slots_fill_horizon
@@ -24,6 +24,7 @@ from jobseekers.retention import jobseekers_anonymise_inactive
 from notifications.models import Notification, NotificationKind
 from notifications.services.outbox import invitation_queue
 from notifications.services.sweep import notification_sweep, reminder_sweep
+from offices.models import OfficeClosedDay
 from tests.backoffice.conftest import COUNSELOR, OFFICE_STAFF, make_user
 from tests.bookings.conftest import sign_in_client
 from tests.factories import (
@@ -135,7 +136,7 @@ def test_the_office_s_pages_render_for_staff_and_counselors(bad, caplog):
             reverse("admin:bookings_slot_day") + "?date=2026-12-02",
             reverse("admin:bookings_slot_week") + "?date=2026-12-02",
             reverse("admin:bookings_reservation_dashboard"),
-            reverse("admin:bookings_officeclosedday_changelist"),
+            reverse("admin:offices_officeclosedday_changelist"),
             reverse("admin:jobseekers_jobseeker_change", args=[bad.jobseeker.pk]),
         ]
         if role == OFFICE_STAFF:

@@ -563,10 +563,11 @@ TYPED_MOMENT = st.one_of(
 
 
 def _stored_dates_are_sensible(site: Site) -> None:
-    from bookings.models import OfficeClosedDay, Slot, WeeklyAvailability
+    from bookings.models import Slot, WeeklyAvailability
     from consent.models import TermsVersion
     from core.dates import CALL_MAX_AGE, CALL_SLACK, date_is_sensible
     from jobseekers.models import UsageExport
+    from offices.models import OfficeClosedDay
 
     for day in OfficeClosedDay.objects.values_list("date", flat=True):
         assert date_is_sensible(day), day
@@ -619,7 +620,7 @@ def test_dates_typed_into_the_staff_forms_are_kept_in_range(site, day, moment):
             ),
             (
                 superuser,
-                reverse("admin:bookings_officeclosedday_add"),
+                reverse("admin:offices_officeclosedday_add"),
                 {"office": office.pk, "date": day, "reason": "研修"},
             ),
             (

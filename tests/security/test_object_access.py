@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import OfficeClosedDay, Reservation, ReservationStatus
+from bookings.models import Reservation, ReservationStatus
 from consent.models import TermsVersion
 from core.tokens import reservation_token
 from jobseekers.models import (
@@ -28,6 +28,7 @@ from jobseekers.models import (
     UsageRecord,
 )
 from notifications.models import Notification, NotificationKind, TrackingEvent
+from offices.models import OfficeClosedDay
 from tests.admin_urls import fill, office_path, url_params, url_patterns
 from tests.factories import (
     ConsentFactory,

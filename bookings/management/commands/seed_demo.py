@@ -12,12 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bookings.models import Bureau, Counselor, Office, StaffProfile, WeeklyAvailability
+from bookings.models import Counselor, WeeklyAvailability
 from bookings.services.slots import slots_generate
 from consent.models import TermsVersion
 from core.calendar import TOKYO, tokyo_date
 from jobseekers.models import Jobseeker, RegistrationStatus
 from jobseekers.services import registration_end_for
+from offices.models import Bureau, Office, StaffProfile
 from security.services import totp_device_issue
 
 TERMS_DIR = Path(__file__).resolve().parents[3] / "consent" / "terms_texts"

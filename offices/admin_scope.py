@@ -24,9 +24,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, Perm
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from jobseekers.models import Jobseeker
-
-from .models import Bureau, Counselor, Office, Reservation, Slot, StaffProfile
+from .models import Bureau, Office, StaffProfile
 from .selectors import offices_for_staff
 
 
@@ -64,15 +62,14 @@ def scoped_choices(model: type[Model], user) -> QuerySet | None:
             return users
         profiles = StaffProfile.objects.filter(office__in=offices_for_staff(user))
         return users.filter(pk__in=profiles.values("user_id"))
-    by_office = {
-        Counselor: "office",
-        Slot: "office",
-        Reservation: "office",
-        Jobseeker: "office",
-        StaffProfile: "office",
-    }
-    if model in by_office:
-        return model.objects.filter(office_scope_q(user, model, by_office[model]))
+    # A model of any app that belongs to one office (counselors, slots, reservations,
+    # jobseekers, staff profiles…) by a foreign key named `office`.
+    try:
+        field = model._meta.get_field("office")
+    except FieldDoesNotExist:
+        return None
+    if field.is_relation and field.related_model is Office:
+        return model.objects.filter(office_scope_q(user, model, "office"))
     return None
 
 
