@@ -9,14 +9,8 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Reservations and schedules")
 
     def ready(self) -> None:
-        from django.contrib import admin
-
-        from .admin_dates import sensible_dates_everywhere
         from .availability import office_data_changed
         from .contacts import office_contacts_changed
-
-        # Every app's admin module has registered by now (django.contrib.admin comes first).
-        sensible_dates_everywhere(admin.site)
 
         office = global_apps.get_model("offices", "Office")
         for model in (office, self.get_model("Slot"), self.get_model("Reservation")):

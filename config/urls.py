@@ -19,8 +19,8 @@ urlpatterns = [
         RedirectView.as_view(url="/admin/offices/%(model)s/%(rest)s", query_string=True),
     ),
     path("admin/", admin.site.urls),
-    path("", include("consent.urls")),
-    path("", include("bookings.urls")),
+    path("", include("portal.terms_urls")),
+    path("", include("portal.urls")),
 ]
 
 # The configured email provider's tracking webhook, only when its shared secret is set

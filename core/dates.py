@@ -4,7 +4,7 @@ A date typed by hand centuries away is a typing mistake, and stored it breaks wh
 later: `0001-01-01 00:00` in Tokyo is a BC timestamp in UTC that psycopg cannot load, and
 `9999-12-31` has no next day. So every date a person types is checked against the same range:
 by the form that shows the message (`SensibleDateField`, `CallTimeField`, `SensibleDatesForm`;
-every admin form through `bookings.admin_dates`), again by the service that stores it
+every admin form through `backoffice.dates`), again by the service that stores it
 (`date_check`, `call_time_check`), and by the URL converter of dates in paths (a 404).
 """
 

@@ -44,7 +44,7 @@ EMAIL_RE = re.compile(
 SECRET_RE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
 # A Celery task id, a row's UUID: identifiers of the system, kept although SECRET_RE matches them.
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-# The token of a sign-in or reservation link (bookings/urls.py), whatever its length: a link
+# The token of a sign-in or reservation link (portal/urls.py), whatever its length: a link
 # copied short still holds most of a secret.
 LINK_TOKEN_RE = re.compile(r"(?<![A-Za-z0-9_.-])(/(?:signin|r)/)[^/\s?#\"'<>]+")
 # A URL's scheme and authority: the host and port name a service and stay, a password goes.

@@ -13,7 +13,7 @@ from .usage import clean_path, usage_record_write
 logger = logging.getLogger(__name__)
 
 # The session key under which the public journey keeps the signed-in jobseeker's id.
-JOBSEEKER_SESSION_KEY = "journey_jobseeker"  # bookings.views.SESSION_JOBSEEKER
+JOBSEEKER_SESSION_KEY = "journey_jobseeker"  # portal.views.SESSION_JOBSEEKER
 
 
 def _jobseeker_id(request) -> int | None:

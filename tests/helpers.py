@@ -71,7 +71,7 @@ def journey_session_data(
     details: dict | None = None,
 ) -> dict:
     """The session of a signed-in journey, as the sign-in link leaves it (the keys come from
-    `bookings.views.journey_sign_in_state`, which the sign-in view itself stores), with the
+    `portal.views.journey_sign_in_state`, which the sign-in view itself stores), with the
     steps before the given ones done: the checklist, a chosen slot (its pk), the details.
 
     Every test, benchmark and fault scenario that needs a signed-in jobseeker builds the
@@ -80,7 +80,7 @@ def journey_session_data(
     `signed_in_at` defaults to now on the process's clock (the test's fixed clock).
     """
     from bookings.checklist import CHECKLIST_KEYS
-    from bookings.views import (
+    from portal.views import (
         SESSION_CHECKLIST,
         SESSION_DETAILS,
         SESSION_SLOT,

@@ -128,7 +128,7 @@ def test_a_misuse_is_named_with_its_file_and_line(tmp_path, monkeypatch):
     po.write_text(
         '#: templates/emails/invitation-body.txt\nmsgid "Tell the office."\n'
         'msgstr "事前に所へお知らせください（第13条(2)）。支援者も。"\n\n'
-        '#: bookings/admin.py\nmsgid "Closed days"\nmsgstr "所の閉庁日"\n',
+        '#: backoffice/admin/bookings.py\nmsgid "Closed days"\nmsgstr "所の閉庁日"\n',
         encoding="utf-8",
     )
     found = _misuses(_catalog_texts(po, field="msgstr"), JAPANESE)

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "bookings",
     "consent",
     "notifications",
+    "portal",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -361,7 +363,7 @@ STAFF_SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=env.int("STAFF_SESSION_IDLE_MI
 STAFF_SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(
     hours=env.int("STAFF_SESSION_ABSOLUTE_HOURS", default=12)
 )
-# Jobseekers' journeys: an hour without activity (bookings.views), and at most this long after
+# Jobseekers' journeys: an hour without activity (portal.views), and at most this long after
 # the sign-in link was used, however active (ASVS 3.3.2; a shared PC in a library or office).
 JOBSEEKER_SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(
     hours=env.int("JOBSEEKER_SESSION_ABSOLUTE_HOURS", default=8)

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from bookings import admin as bookings_admin
+from backoffice.admin import bookings as bookings_admin
 from bookings.errors import SlotHasReservation, SlotOverlap
 from bookings.models import ReservationStatus, Slot, SlotStatus
 from bookings.services.slots import slot_block, slot_unblock, slots_fill_horizon, slots_generate

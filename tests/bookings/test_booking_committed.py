@@ -17,7 +17,7 @@ from django.test import Client
 from bookings.errors import AlreadyBooked, SlotTaken
 from bookings.models import Reservation
 from bookings.services.reservations import reservation_access_token, reservation_create
-from bookings.views import SESSION_SLOT
+from portal.views import SESSION_SLOT
 from tests.factories import ConsentFactory, JobseekerFactory
 
 from .conftest import FULL_CHECKLIST, NOW, World, sign_in_client

@@ -10,7 +10,7 @@ from django.test import Client
 
 from bookings.models import Reservation
 from bookings.services.reservations import reservation_access_token, reservation_create
-from bookings.views import SESSION_DETAILS
+from portal.views import SESSION_DETAILS
 from tests.factories import tokyo
 
 from .conftest import FULL_CHECKLIST, NOW, sign_in_client

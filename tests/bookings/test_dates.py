@@ -220,10 +220,10 @@ def _admin_forms():
 def test_every_admin_form_with_a_date_keeps_it_in_range(now):
     from django import forms
 
-    from bookings.admin_dates import SensibleDatesAdmin
+    from backoffice.dates import SensibleDatesAdmin
 
     # Every ModelAdmin of the site, the project's and the libraries' (auth, django-otp,
-    # django-axes), and every inline, through bookings.admin_dates.sensible_dates_everywhere.
+    # django-axes), and every inline, through backoffice.dates.sensible_dates_everywhere.
     for model, model_admin in admin.site._registry.items():
         assert isinstance(model_admin, SensibleDatesAdmin), model
         assert all(issubclass(i, SensibleDatesAdmin) for i in model_admin.inlines), model

@@ -4,7 +4,7 @@ and never shows Django's generic "This field is required." (in either language).
 import pytest
 from django.utils import translation
 
-from bookings.forms import (
+from portal.forms import (
     ChecklistForm,
     ConsentForm,
     DetailsForm,

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
-from bookings.views import SESSION_JOBSEEKER, SESSION_SIGNED_IN_AT
 from jobseekers.models import Jobseeker
 from jobseekers.signin import sign_in_request_returning
+from portal.views import SESSION_JOBSEEKER, SESSION_SIGNED_IN_AT
 from tests.helpers import send_queued
 
 from .conftest import NOW, SLOT_START, sign_in_client

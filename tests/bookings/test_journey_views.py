@@ -10,12 +10,12 @@ from django.test import Client
 
 from bookings.models import Reservation, ReservationStatus
 from bookings.services.reservations import reservation_access_token, reservation_create
-from bookings.views import SESSION_DETAILS, SESSION_SLOT
 from consent.models import Consent
 from core.sql import db_now
 from jobseekers.models import Jobseeker, RegistrationRequest, RegistrationStatus, SignInToken
 from jobseekers.registrations import registration_request_confirm
 from notifications.models import Notification, NotificationStatus
+from portal.views import SESSION_DETAILS, SESSION_SLOT
 from tests.factories import (
     CounselorFactory,
     JobseekerFactory,

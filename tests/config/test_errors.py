@@ -108,7 +108,7 @@ def test_a_page_whose_database_is_away_answers_503(monkeypatch, snapshot):
     def unreachable():
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr("bookings.views.office_list_public", unreachable)
+    monkeypatch.setattr("portal.views.office_list_public", unreachable)
     response = Client(raise_request_exception=False).get("/")
     assert response.status_code == 503
     assert "086-241-3222" in response.content.decode()
@@ -119,7 +119,7 @@ def test_a_bug_in_a_page_answers_the_500_page(monkeypatch, snapshot):
     def broken():
         raise ZeroDivisionError
 
-    monkeypatch.setattr("bookings.views.office_list_public", broken)
+    monkeypatch.setattr("portal.views.office_list_public", broken)
     response = Client(raise_request_exception=False).get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()

@@ -42,11 +42,11 @@ def seed(bookings: int, *, english_every: int, counselors: int, prefixes: list[s
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from bookings import views
     from bookings.models import SLOT_LENGTH, Slot
     from consent.models import Consent
     from core.calendar import TOKYO, is_closed, tokyo_date
     from jobseekers.models import Jobseeker
+    from portal import views
     from tests.factories import (
         BureauFactory,
         CounselorFactory,

@@ -188,7 +188,7 @@ def test_a_full_booking_run_writes_no_number_email_or_name_to_any_log_line(
         assert client.get(f"/signin/{'0' * 43}/").status_code in {404, 410}
         # A careless log call in application code is scrubbed too.
         jobseeker = Jobseeker.objects.get(number=number)
-        logging.getLogger("bookings.views").warning(
+        logging.getLogger("portal.views").warning(
             "booked by %s %s <%s> %s",
             jobseeker.full_name,
             jobseeker.full_name_kana,

@@ -9,11 +9,11 @@ from django.contrib.auth.models import Permission
 from django.test import override_settings
 from django.utils import timezone
 
+from backoffice.usage_figures import usage_figures
 from bookings.models import Reservation, ReservationSource
 from jobseekers.models import AuditAction, AuditEntry, UsageExport, UsageRecord
 from jobseekers.tasks import usage_records_purge_task
 from jobseekers.usage import classify_user_agent, clean_path, usage_record_write
-from jobseekers.usage_figures import usage_figures
 from tests.factories import (
     CounselorFactory,
     JobseekerFactory,

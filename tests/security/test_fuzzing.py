@@ -25,11 +25,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings.forms import ChecklistForm, DetailsForm, FirstVisitForm, ReturningForm
 from bookings.models import Reservation
-from bookings.views import SESSION_CHECKLIST, SESSION_DETAILS, SESSION_SLOT
 from consent.models import Consent
 from jobseekers.models import Jobseeker, SignInToken
+from portal.forms import ChecklistForm, DetailsForm, FirstVisitForm, ReturningForm
+from portal.views import SESSION_CHECKLIST, SESSION_DETAILS, SESSION_SLOT
 from tests.bookings.conftest import FULL_CHECKLIST, NOW, World, sign_in_client
 from tests.factories import ReservationFactory
 from tests.helpers import staff_login

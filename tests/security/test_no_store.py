@@ -14,8 +14,8 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bookings.services.reservations import reservation_access_token
-from bookings.views import SESSION_DETAILS
 from jobseekers.signin import sign_in_request_returning
+from portal.views import SESSION_DETAILS
 from security.middleware import NoStoreMiddleware, shared_cache_allowed
 from tests.bookings.conftest import NOW, World
 from tests.factories import ReservationFactory, UserFactory, tokyo

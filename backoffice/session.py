@@ -17,6 +17,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from bookings.models import Reservation, ReservationStatus
+from bookings.selectors import office_week_figures
+from bookings.services.reservations import follow_up_allowed
+from bookings.services.sessions import (
+    session_end,
+    session_end_early,
+    session_start,
+    session_start_refusal,
+)
 from core.calendar import format_jp_range
 from core.errors import DomainError
 from jobseekers.models import Jobseeker
@@ -34,16 +43,6 @@ from offices.admin_scope import (
     staff_page_require,
 )
 from offices.models import Office
-
-from .models import Reservation, ReservationStatus
-from .selectors import office_week_figures
-from .services.reservations import follow_up_allowed
-from .services.sessions import (
-    session_end,
-    session_end_early,
-    session_start,
-    session_start_refusal,
-)
 
 FIGURES_WEEKS = 12
 

@@ -1,8 +1,7 @@
 from django.urls import path, register_converter
 
 from core.dates import IsoDateConverter
-
-from . import views, views_reservation
+from portal import reservation, views
 
 # A real day within the typed-date range; anything else (2026-02-30, 9999-12-31) is a 404.
 register_converter(IsoDateConverter, "isodate")
@@ -27,15 +26,15 @@ urlpatterns = [
     path("book/details/", views.details, name="details"),
     path("book/check/", views.check, name="check"),
     path("book/done/<str:token>/", views.confirmation, name="confirmation"),
-    path("r/<str:token>/", views_reservation.reservation_page, name="reservation"),
+    path("r/<str:token>/", reservation.reservation_page, name="reservation"),
     path(
         "r/<str:token>/calendar.ics",
-        views_reservation.reservation_ics_download,
+        reservation.reservation_ics_download,
         name="reservation_ics",
     ),
     path(
         "r/<str:token>/cancel/",
-        views_reservation.reservation_cancel_view,
+        reservation.reservation_cancel_view,
         name="reservation_cancel",
     ),
 ]

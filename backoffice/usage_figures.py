@@ -9,8 +9,7 @@ from django.db.models.functions import TruncDate
 
 from bookings.models import Reservation, ReservationSource
 from core.calendar import TOKYO, tokyo_day_bounds
-
-from .models import UsageRecord
+from jobseekers.models import UsageRecord
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from backoffice.audit import ChangePageViewAudit
+from consent.models import Consent, TermsVersion
+from consent.selectors import terms_in_force, terms_notice_recipients
+from consent.services import consent_history_viewed, terms_publish
 from core.errors import DomainError
-from jobseekers.admin_audit import ChangePageViewAudit
 from offices.admin_scope import OfficeScopedAdmin, scoped_or_404
 from offices.roles import is_bureau_administrator
-
-from .models import Consent, TermsVersion
-from .selectors import terms_in_force, terms_notice_recipients
-from .services import consent_history_viewed, terms_publish
 
 DRAFT_FIELDS = ["bureau", "label", "effective_from", "summary", "summary_en", "body", "body_en"]
 

@@ -14,6 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from bookings.models import Counselor, Reservation, Slot
+from bookings.selectors import free_slots, upcoming_for_phone
+from bookings.services.reservations import (
+    follow_up_allowed,
+    reservation_cancel,
+    reservation_cancel_refusal,
+    reservation_change_refusal,
+    reservation_follow_up,
+    reservation_late_notice,
+)
 from core.calendar import format_jp_datetime, format_jp_range
 from core.dates import CallTimeField, call_time_default
 from core.errors import DomainError
@@ -25,17 +35,6 @@ from offices.admin_scope import (
     scoped_queryset,
     staff_page_context,
     staff_page_require,
-)
-
-from .models import Counselor, Reservation, Slot
-from .selectors import free_slots, upcoming_for_phone
-from .services.reservations import (
-    follow_up_allowed,
-    reservation_cancel,
-    reservation_cancel_refusal,
-    reservation_change_refusal,
-    reservation_follow_up,
-    reservation_late_notice,
 )
 
 SEARCH_LIMIT = 20

@@ -11,13 +11,12 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
+from notifications.selectors import invitations_not_sent_among, notification_office_q
+from notifications.services.meeting import MeetingUrlUnavailable, reservation_meeting_url_retry
+from notifications.services.outbox import notification_resend
 from offices.admin_scope import OfficeScopedAdmin
 from offices.selectors import offices_for_staff
-
-from .models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
-from .selectors import invitations_not_sent_among, notification_office_q
-from .services.meeting import MeetingUrlUnavailable, reservation_meeting_url_retry
-from .services.outbox import notification_resend
 
 
 class ReadOnlyAdmin(OfficeScopedAdmin):

@@ -7,10 +7,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from bookings.selectors import office_list_public
+from consent.models import TermsVersion
+from consent.selectors import terms_earlier, terms_in_force, terms_published, terms_upcoming
 from offices.models import Bureau
-
-from .models import TermsVersion
-from .selectors import terms_earlier, terms_in_force, terms_published, terms_upcoming
 
 
 @require_safe

@@ -17,12 +17,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from backoffice.audit import ChangePageViewAudit
 from core.calendar import tokyo_date
 from core.errors import DomainError
-from offices.admin_scope import OfficeScopedAdmin, scoped_or_404
-
-from .admin_audit import ChangePageViewAudit
-from .models import (
+from jobseekers.models import (
     CONFIRM_METHODS,
     REJECT_REASONS,
     AuditAction,
@@ -30,13 +28,14 @@ from .models import (
     RequestDecision,
     RequestStatus,
 )
-from .registrations import (
+from jobseekers.registrations import (
     registration_request_confirm,
     registration_request_context,
     registration_request_reject,
 )
-from .selectors import jobseekers_search
-from .services import audit_record, registration_end_for
+from jobseekers.selectors import jobseekers_search
+from jobseekers.services import audit_record, registration_end_for
+from offices.admin_scope import OfficeScopedAdmin, scoped_or_404
 
 DECIDE_PERMISSION = "jobseekers.change_jobseeker"
 

@@ -16,18 +16,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from backoffice.usage_figures import usage_figures
 from bookings.models import Reservation
 from core.calendar import tokyo_date
 from core.dates import SensibleDateField
 from core.errors import DateOutOfRange
+from jobseekers.models import Jobseeker, UsageExport, UsageRecord
 from jobseekers.numbers import normalize_jobseeker_number
+from jobseekers.usage import MIN_REASON_LENGTH, ExportReasonRequired, usage_export
 from offices.admin_scope import OfficeScopedAdmin, scoped_queryset
 from offices.roles import is_bureau_administrator
 from offices.selectors import offices_for_staff
-
-from .models import Jobseeker, UsageExport, UsageRecord
-from .usage import MIN_REASON_LENGTH, ExportReasonRequired, usage_export
-from .usage_figures import usage_figures
 
 FIGURES_DAYS = 30
 

@@ -15,11 +15,22 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from bookings.admin_session import jobseeker_refusal_view
-from consent.admin import ConsentInline
+from backoffice import (
+    registrations,  # noqa: F401 - registers the registration requests' admin
+    usage,  # noqa: F401 - registers the usage records' admin (Art 7)
+)
+from backoffice.admin.consent import ConsentInline
+from backoffice.audit import AuditEntryAdminBase, JobseekerAuditMixin
+from backoffice.session import jobseeker_refusal_view
 from core.calendar import tokyo_date
 from core.dates import SensibleDateField
 from core.errors import DomainError
+from jobseekers.kana import normalize_kana
+from jobseekers.models import AuditEntry, EmailProblem, Jobseeker, RosterEntry
+from jobseekers.numbers import normalize_jobseeker_number
+from jobseekers.roster import RosterError, roster_import, roster_preview
+from jobseekers.selectors import jobseekers_search
+from jobseekers.services import jobseeker_verify, registration_end_for
 from offices.admin_scope import (
     OfficeScopedAdmin,
     bureaus_for_staff,
@@ -32,18 +43,6 @@ from offices.admin_scope import (
 from offices.models import Office
 from offices.roles import is_bureau_administrator
 from offices.selectors import offices_for_staff
-
-from . import (
-    admin_registrations,  # noqa: F401 - registers the registration requests' admin
-    admin_usage,  # noqa: F401 - registers the usage records' admin (Art 7)
-)
-from .admin_audit import AuditEntryAdminBase, JobseekerAuditMixin
-from .kana import normalize_kana
-from .models import AuditEntry, EmailProblem, Jobseeker, RosterEntry
-from .numbers import normalize_jobseeker_number
-from .roster import RosterError, roster_import, roster_preview
-from .selectors import jobseekers_search
-from .services import jobseeker_verify, registration_end_for
 
 ROSTER_SESSION_KEY = "roster_import"
 

@@ -5,12 +5,11 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from bookings.checklist import CHECKLIST_ITEMS, CHECKLIST_SHORT
+from bookings.services.reservations import LANGUAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 from jobseekers.kana import normalize_kana
 from jobseekers.numbers import normalize_jobseeker_number
 from jobseekers.signin import office_for_number
-
-from .checklist import CHECKLIST_ITEMS, CHECKLIST_SHORT
-from .services.reservations import LANGUAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 
 NAME_MAX_LENGTH = 50
 

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from .models import AuditAction
-from .services import audit_record
+from jobseekers.models import AuditAction
+from jobseekers.services import audit_record
 
 
 class ChangePageViewAudit:

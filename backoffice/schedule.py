@@ -11,17 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
+from bookings.models import Counselor, ReservationStatus, Slot, SlotStatus
+from bookings.selectors import schedule_days
+from bookings.services.reservations import follow_up_allowed, slot_deadline
+from bookings.services.sessions import session_start_opens_at, session_start_refusal
 from core.calendar import format_jp_date, tokyo_date
 from core.dates import SensibleDateField
 from jobseekers.services import audit_record_views
 from notifications.models import NotificationStatus
 from offices.admin_scope import scoped_choices, scoped_queryset, staff_page_require
 from offices.models import Office
-
-from .models import Counselor, ReservationStatus, Slot, SlotStatus
-from .selectors import schedule_days
-from .services.reservations import follow_up_allowed, slot_deadline
-from .services.sessions import session_start_opens_at, session_start_refusal
 
 
 class ScheduleForm(forms.Form):

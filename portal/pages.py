@@ -7,13 +7,12 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from bookings.models import Reservation
 from core import ratelimit
 from core.calendar import TOKYO, format_jp_date, tokyo_date
 from notifications.ics import google_calendar_url, outlook_calendar_url
 from notifications.services.sweep import reminder_time
 from offices.models import Office
-
-from .models import Reservation
 
 STEPS = [
     ("identify", _("Identify yourself")),

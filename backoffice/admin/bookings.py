@@ -16,26 +16,25 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.calendar import tokyo_date, tokyo_day_bounds
-from core.errors import DomainError
-from jobseekers.admin_audit import ChangePageViewAudit
-from jobseekers.services import audit_record_views
-from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
-from offices.models import Bureau, Office, OfficeClosedDay, StaffProfile
-
-from .admin_dashboard import dashboard_view
-from .admin_phone import follow_up_view, phone_search_view, phone_view
-from .admin_schedule import schedule_view
-from .admin_session import figures_view, reservation_session_view
-from .models import Counselor, Reservation, Slot, SlotStatus, WeeklyAvailability
-from .selectors import invitation_unsent_q
-from .services.slots import (
+from backoffice.audit import ChangePageViewAudit
+from backoffice.dashboard import dashboard_view
+from backoffice.phone import follow_up_view, phone_search_view, phone_view
+from backoffice.schedule import schedule_view
+from backoffice.session import figures_view, reservation_session_view
+from bookings.models import Counselor, Reservation, Slot, SlotStatus, WeeklyAvailability
+from bookings.selectors import invitation_unsent_q
+from bookings.services.slots import (
     slot_block,
     slot_create,
     slot_create_refusal,
     slot_unblock,
     slots_generate_weeks,
 )
+from core.calendar import tokyo_date, tokyo_day_bounds
+from core.errors import DomainError
+from jobseekers.services import audit_record_views
+from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
+from offices.models import Bureau, Office, OfficeClosedDay, StaffProfile
 
 RELATED_ONLY = admin.RelatedOnlyFieldListFilter
 

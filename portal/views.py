@@ -20,6 +20,34 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from bookings.availability import PageUnavailable, cached_page, page_cut, page_fill
+from bookings.checklist import CHECKLIST_ITEMS, checklist_missing
+from bookings.errors import (
+    AlreadyBooked,
+    ConsentRequired,
+    JobseekerSuspended,
+    RegistrationExpired,
+    RegistrationUnverified,
+    SlotTaken,
+    UpcomingLimitReached,
+)
+from bookings.models import SLOT_LENGTH, Reservation, Slot
+from bookings.selectors import (
+    booking_months,
+    calendar_month,
+    day_offices,
+    free_times_nearest,
+    free_times_of_day,
+    free_times_unchanged_for,
+    office_list_public,
+)
+from bookings.services.reservations import (
+    booking_gate,
+    consent_check,
+    reservation_access_token,
+    reservation_create,
+    slot_check,
+)
 from consent.errors import TermsNotPublished
 from consent.models import ConsentChannel
 from consent.selectors import consent_latest, terms_in_force
@@ -38,19 +66,7 @@ from jobseekers.signin import (
     sign_in_request_returning,
     sign_in_token_state,
 )
-
-from .availability import PageUnavailable, cached_page, page_cut, page_fill
-from .checklist import CHECKLIST_ITEMS, checklist_missing
-from .errors import (
-    AlreadyBooked,
-    ConsentRequired,
-    JobseekerSuspended,
-    RegistrationExpired,
-    RegistrationUnverified,
-    SlotTaken,
-    UpcomingLimitReached,
-)
-from .forms import (
+from portal.forms import (
     ChecklistForm,
     ConsentForm,
     DetailsForm,
@@ -58,25 +74,15 @@ from .forms import (
     ReturningForm,
     TimeForm,
 )
-from .models import SLOT_LENGTH, Reservation, Slot
-from .pages import google_url, outlook_url, page_language, rate_limited, reminder_note, render_page
-from .selectors import (
-    booking_months,
-    calendar_month,
-    day_offices,
-    free_times_nearest,
-    free_times_of_day,
-    free_times_unchanged_for,
-    office_list_public,
+from portal.pages import (
+    google_url,
+    outlook_url,
+    page_language,
+    rate_limited,
+    reminder_note,
+    render_page,
 )
-from .services.reservations import (
-    booking_gate,
-    consent_check,
-    reservation_access_token,
-    reservation_create,
-    slot_check,
-)
-from .views_reservation import reservation_by_token
+from portal.reservation import reservation_by_token
 
 logger = logging.getLogger(__name__)
 
