@@ -50,9 +50,11 @@ run: seed
 test: venv var
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# lint-imports: the layers of the apps (pyproject.toml, [tool.importlinter]; docs/architecture.md).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 messages: venv
 	$(PY) manage.py makemessages -l ja --no-obsolete --add-location file -i ".venv/*" -i "var/*"

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from backoffice.selectors import staff_dashboard
 from bookings.models import Reservation
-from bookings.selectors import staff_dashboard
 from core.calendar import format_jp_date
 from offices.admin_scope import scoped_queryset, staff_page_context, staff_page_require
 from offices.models import Office

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
+from backoffice.selectors import schedule_days
 from bookings.models import Counselor, ReservationStatus, Slot, SlotStatus
-from bookings.selectors import schedule_days
 from bookings.services.reservations import follow_up_allowed, slot_deadline
 from bookings.services.sessions import session_start_opens_at, session_start_refusal
 from core.calendar import format_jp_date, tokyo_date

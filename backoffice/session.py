@@ -18,6 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.models import Reservation, ReservationStatus
+from bookings.policy import (
+    jobseeker_clear_review,
+    jobseeker_noshow_count,
+    jobseeker_suspend,
+    jobseeker_unsuspend,
+)
 from bookings.selectors import office_week_figures
 from bookings.services.reservations import follow_up_allowed
 from bookings.services.sessions import (
@@ -29,12 +35,6 @@ from bookings.services.sessions import (
 from core.calendar import format_jp_range
 from core.errors import DomainError
 from jobseekers.models import Jobseeker
-from jobseekers.policy import (
-    jobseeker_clear_review,
-    jobseeker_noshow_count,
-    jobseeker_suspend,
-    jobseeker_unsuspend,
-)
 from jobseekers.services import audit_record_views
 from offices.admin_scope import (
     scoped_or_404,

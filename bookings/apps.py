@@ -9,6 +9,7 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Reservations and schedules")
 
     def ready(self) -> None:
+        from . import receivers  # noqa: F401 - receives the lower layers' domain events
         from .availability import office_data_changed
         from .contacts import office_contacts_changed
 

@@ -4,13 +4,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from core.calendar import TOKYO, booking_deadline, closed_reason, tokyo_date, tokyo_day_bounds
-from jobseekers.models import EmailProblem, Jobseeker, RegistrationStatus
-from notifications.models import Notification, NotificationKind, NotificationStatus
+from jobseekers.models import Jobseeker
 from offices.models import Office
 
 from .availability import cached_free_starts
@@ -314,157 +313,6 @@ def _unavailable_reason(*, day, today, horizon, closed, office, now) -> str:
     if day >= horizon:
         return _("Not yet open for booking")
     return _("No free times")
-
-
-def invitation_sent(*, reservation: Reservation) -> bool:
-    """Whether the invitation of the reservation's current version has gone out (Art 6(3))."""
-    return Notification.objects.filter(
-        reservation=reservation,
-        kind=NotificationKind.INVITATION,
-        status=NotificationStatus.SENT,
-    ).exists()
-
-
-def _invitation_of_version():
-    return Notification.objects.filter(
-        kind=NotificationKind.INVITATION,
-        reservation=OuterRef("pk"),
-        sequence=OuterRef("sequence"),
-    )
-
-
-def with_invitation_status(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
-    """Annotate `invitation_status`: the outbox status of the current version's invitation."""
-    return queryset.annotate(
-        invitation_status=Subquery(_invitation_of_version().values("status")[:1])
-    )
-
-
-def invitation_unsent_q() -> Q:
-    """Art 6(3): a confirmed reservation whose current invitation has not gone out (yet)."""
-    sent = _invitation_of_version().filter(status=NotificationStatus.SENT)
-    return Q(status=ReservationStatus.CONFIRMED) & ~Q(Exists(sent))
-
-
-def reservations_invitation_unsent(
-    *, offices: QuerySet[Office], now: dt.datetime
-) -> QuerySet[Reservation]:
-    return Reservation.objects.filter(invitation_unsent_q(), office__in=offices, starts_at__gt=now)
-
-
-@dataclass
-class ScheduleDay:
-    day: dt.date
-    closed: str | None
-    slots: list[Slot]
-
-
-def schedule_days(
-    *,
-    offices: QuerySet[Office],
-    start: dt.date,
-    days: int,
-    counselor: Counselor | None = None,
-) -> list[ScheduleDay]:
-    """The slots of each day with their active reservation (`slot.booking`), Asia/Tokyo days.
-
-    Each booking carries `invitation_status` for the day view.
-    """
-    since, until = tokyo_day_bounds(start, start + dt.timedelta(days=days - 1))
-    slots = (
-        Slot.objects.filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
-        .select_related("counselor", "office")
-        .prefetch_related(
-            Prefetch(
-                "reservations",
-                queryset=with_invitation_status(
-                    Reservation.objects.active().select_related("jobseeker")
-                ),
-                to_attr="active_reservations",
-            )
-        )
-        .order_by("starts_at", "counselor__display_name")
-    )
-    if counselor is not None:
-        slots = slots.filter(counselor=counselor)
-    by_day: dict[dt.date, list[Slot]] = {}
-    for slot in slots:
-        slot.booking = slot.active_reservations[0] if slot.active_reservations else None
-        by_day.setdefault(slot.starts_at.astimezone(TOKYO).date(), []).append(slot)
-    # An office's own closed days are shown when the page is about one office.
-    office_list = [counselor.office] if counselor is not None else list(offices)
-    own_closed = (
-        set(office_list[0].closed_days.values_list("date", flat=True))
-        if len(office_list) == 1
-        else set()
-    )
-    return [
-        ScheduleDay(
-            day=day,
-            closed=closed_reason(day, own_closed),
-            slots=by_day.get(day, []),
-        )
-        for day in (start + dt.timedelta(days=n) for n in range(days))
-    ]
-
-
-@dataclass(frozen=True)
-class CounselorDay:
-    counselor: Counselor
-    total: int
-    held: int
-    upcoming: int
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    today: dt.date
-    consultations: list[CounselorDay]
-    invitations_unsent: int
-    no_shows_to_review: int
-    unverified: int
-    bounced: int
-
-
-def staff_dashboard(*, offices: QuerySet[Office], now: dt.datetime) -> Dashboard:
-    """What office staff check each morning, counted within the user's offices (Art 9)."""
-    today = now.astimezone(TOKYO).date()
-    since, until = tokyo_day_bounds(today)
-    counts = (
-        Reservation.objects.active()
-        .filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
-        .values("slot__counselor")
-        .annotate(
-            total=Count("pk"),
-            held=Count("pk", filter=Q(status__in=ATTENDED)),
-            upcoming=Count(
-                "pk",
-                filter=Q(status__in=[ReservationStatus.CONFIRMED, ReservationStatus.IN_SESSION]),
-            ),
-        )
-        .order_by()
-    )
-    by_counselor = {row["slot__counselor"]: row for row in counts}
-    counselors = Counselor.objects.filter(pk__in=by_counselor).select_related("office")
-    jobseekers = Jobseeker.objects.filter(office__in=offices)
-    return Dashboard(
-        today=today,
-        consultations=[
-            CounselorDay(
-                counselor=counselor,
-                total=by_counselor[counselor.pk]["total"],
-                held=by_counselor[counselor.pk]["held"],
-                upcoming=by_counselor[counselor.pk]["upcoming"],
-            )
-            for counselor in counselors
-        ],
-        invitations_unsent=reservations_invitation_unsent(offices=offices, now=now).count(),
-        no_shows_to_review=jobseekers.filter(needs_review=True).count(),
-        unverified=jobseekers.filter(registration_status=RegistrationStatus.UNVERIFIED).count(),
-        bounced=jobseekers.filter(
-            email_problem__in=[EmailProblem.BOUNCED, EmailProblem.COMPLAINED]
-        ).count(),
-    )
 
 
 def free_slots(

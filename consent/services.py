@@ -1,7 +1,6 @@
 """Recording consent (Art 2(3), 6) and publishing terms versions with their notice (Art 14)."""
 
 import datetime as dt
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import date_is_sensible, date_range_message
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.services import audit_record
-from notifications.queue import publish
 from offices.models import Bureau
 from offices.roles import recorded_user
 
@@ -20,6 +18,7 @@ from .errors import (
     TermsIncomplete,
     TermsNotPublished,
 )
+from .events import terms_version_published
 from .models import Consent, ConsentChannel, TermsVersion
 from .selectors import terms_in_force, terms_published
 
@@ -133,17 +132,9 @@ def terms_publish(
             version.save(update_fields=["published_at", "published_by", "notices_queued_at"])
         else:
             version.save(update_fields=["published_at", "published_by"])
-            # Published either way: if the broker is away, the beat's
-            # consent.terms_notices_resume starts the notices within ten minutes.
-            transaction.on_commit(partial(_start_notices, version.pk), robust=True)
+            # The Art 14 notices start after the commit (notifications/events.py).
+            terms_version_published.send(sender=TermsVersion, version=version)
     return version
-
-
-TERMS_NOTICES_TASK = "consent.terms_notices"
-
-
-def _start_notices(version_id: int) -> None:
-    publish(TERMS_NOTICES_TASK, (version_id,))
 
 
 def consent_history_viewed(*, jobseeker: Jobseeker, actor, now: dt.datetime | None = None) -> None:

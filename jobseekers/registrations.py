@@ -20,11 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.calendar import tokyo_date
 from core.errors import DomainError
-from notifications.models import Notification, NotificationKind, NotificationStatus
-from notifications.services.outbox import notification_queue
 from offices.models import Office
 from offices.roles import recorded_user
 
+from .events import identification_purged, registration_confirmed
 from .models import (
     CONFIRM_METHODS,
     REJECT_REASONS,
@@ -289,13 +288,8 @@ def registration_request_confirm(
             detail=f"method={method} record={change} others_declined={superseded}",
             now=now,
         )
-        notification_queue(
-            kind=NotificationKind.REGISTERED,
-            recipient=jobseeker.email,
-            language=jobseeker.preferred_language,
-            jobseeker=jobseeker,
-            idempotency_key=f"registered:{row.pk}",
-            now=now,
+        registration_confirmed.send(
+            sender=RegistrationRequest, request=row, jobseeker=jobseeker, now=now
         )
     return jobseeker
 
@@ -324,10 +318,6 @@ def registration_request_reject(
     return row
 
 
-SIGN_IN_KINDS_WITHOUT_LINK = [NotificationKind.SIGN_IN_UNKNOWN]
-DONE = [NotificationStatus.SENT, NotificationStatus.FAILED, NotificationStatus.SKIPPED]
-
-
 def registration_data_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Art 9: delete what identification left behind once it has served.
 
@@ -345,9 +335,13 @@ def registration_data_purge(*, now: dt.datetime | None = None) -> dict[str, int]
     ).delete()
     # Their emails (sign_in, registration_link) go with them (the foreign key cascades).
     tokens, _detail = SignInToken.objects.filter(expires_at__lt=sign_in_cutoff).delete()
-    unknown, _detail = Notification.objects.filter(
-        kind__in=SIGN_IN_KINDS_WITHOUT_LINK, status__in=DONE, queued_at__lt=sign_in_cutoff
-    ).delete()
+    # "No match" emails, which no token's cascade takes (notifications/events.py).
+    unknown = sum(
+        deleted
+        for _receiver, deleted in identification_purged.send(
+            sender=RegistrationRequest, before=sign_in_cutoff
+        )
+    )
     if requests or tokens or unknown:
         logger.info("identification data purged rows=%d/%d/%d", requests, tokens, unknown)
     return {"requests": requests, "sign_in_tokens": tokens, "notifications": unknown}

@@ -11,14 +11,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from bookings.models import Reservation
-from consent.models import Consent
 from core.calendar import tokyo_date
 from core.sql import db_now
 from core.sweeps import each_id
-from notifications.models import Notification
 from offices.roles import recorded_user
 
+from .events import jobseeker_anonymised
 from .models import (
     AuditAction,
     AuditEntry,
@@ -81,18 +79,9 @@ def jobseeker_anonymise(*, jobseeker: Jobseeker | int, actor=None, now: dt.datet
         )
         if claimed != 1:
             return False
-        Reservation.objects.filter(jobseeker_id=pk).update(
-            note="",
-            cancel_caller="",
-            cancel_reason="",
-            outcome="",
-            end_reason="",
-            late_notice_note="",
-        )
-        Consent.objects.filter(jobseeker_id=pk).update(ip_address=None)
-        Notification.objects.filter(jobseeker_id=pk).update(
-            recipient=f"anonymised-{pk}@anonymised.invalid", last_error=""
-        )
+        # Reservations' free text, consents' IP addresses, emails' recipients: each app
+        # erases its own copies (bookings/, consent/, notifications/ events.py).
+        jobseeker_anonymised.send(sender=Jobseeker, jobseeker_id=pk, now=now)
         UsageRecord.objects.filter(jobseeker_id=pk).update(jobseeker=None, ip_address=None)
         SignInToken.objects.filter(jobseeker_id=pk).delete()
         RegistrationRequest.objects.filter(jobseeker_id=pk).delete()

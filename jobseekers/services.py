@@ -3,15 +3,13 @@
 import calendar
 import datetime as dt
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import Reservation
 from core.calendar import tokyo_date
 from core.dates import date_check
 from core.errors import DomainError
-from core.sql import id_in
 from offices.roles import recorded_user
 
 from .models import AuditAction, AuditEntry, Jobseeker, RegistrationStatus
@@ -69,27 +67,6 @@ def audit_record_views(*, actor, jobseeker_ids, target: str, now: dt.datetime | 
     ]
     AuditEntry.objects.bulk_create(entries)
     return len(entries)
-
-
-def audit_record_reservations(
-    *, action: str | AuditAction, reservation_ids: list[int], detail: str, now: dt.datetime
-) -> int:
-    """One system audit entry per reservation (target `reservation:<pk>`), in one INSERT … SELECT.
-
-    For sweeps that change thousands of reservations at once; `detail` holds no personal data.
-    """
-    if not reservation_ids:
-        return 0
-    ids_sql, ids_params = id_in("r.id", reservation_ids)
-    # Only table names (from the models) and id_in() are formatted in; values are bound.
-    sql = (
-        f"INSERT INTO {AuditEntry._meta.db_table} (at, action, jobseeker_id, target, detail) "  # noqa: S608
-        "SELECT %s, %s, r.jobseeker_id, %s || CAST(r.id AS TEXT), %s "
-        f"FROM {Reservation._meta.db_table} r WHERE {ids_sql}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, str(action), "reservation:", detail[:500], *ids_params])
-        return cursor.rowcount
 
 
 TOUCH_RESOLUTION = dt.timedelta(hours=1)

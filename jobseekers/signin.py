@@ -39,10 +39,9 @@ from django.utils.translation import gettext_lazy as _
 from core.calendar import tokyo_date
 from core.errors import DomainError
 from core.sql import db_now, db_time
-from notifications.models import NotificationKind
-from notifications.services.outbox import notification_queue
 from offices.models import Office
 
+from .events import sign_in_address_unknown, sign_in_link_created
 from .models import Jobseeker, RegistrationRequest, SignInPurpose, SignInToken
 from .numbers import office_code_of
 from .roster import roster_entry_binding
@@ -165,13 +164,13 @@ def _queue_sign_in_link(*, jobseeker: Jobseeker, language: str, now: dt.datetime
         payload={"email": jobseeker.email, "language": language},
         now=now,
     )
-    notification_queue(
-        kind=NotificationKind.SIGN_IN,
+    sign_in_link_created.send(
+        sender=SignInToken,
+        token=row,
+        jobseeker=jobseeker,
+        on_roster=False,
         recipient=jobseeker.email,
         language=language,
-        jobseeker=jobseeker,
-        sign_in_token=row,
-        idempotency_key=f"sign_in:{row.pk}",
         now=now,
     )
 
@@ -190,11 +189,11 @@ def sign_in_request_returning(
             _queue_sign_in_link(jobseeker=jobseeker, language=language, now=now)
             return
         # Not linked to any jobseeker: the address typed may be anyone's.
-        notification_queue(
-            kind=NotificationKind.SIGN_IN_UNKNOWN,
+        sign_in_address_unknown.send(
+            sender=SignInToken,
             recipient=email,
             language=language,
-            idempotency_key=f"sign_in_unknown:{secrets.token_hex(16)}",
+            key=f"sign_in_unknown:{secrets.token_hex(16)}",
             now=now,
         )
 
@@ -242,13 +241,14 @@ def sign_in_request_first_visit(
             },
             now=now,
         )
-        # Only the holder of the roster's address reads which of the two it is.
-        notification_queue(
-            kind=NotificationKind.SIGN_IN if on_roster else NotificationKind.REGISTRATION_LINK,
+        # Which email (a sign-in or a registration link) is notifications' choice.
+        sign_in_link_created.send(
+            sender=SignInToken,
+            token=row,
+            jobseeker=None,
+            on_roster=on_roster,
             recipient=email,
             language=language,
-            sign_in_token=row,
-            idempotency_key=f"registration_link:{row.pk}",
             now=now,
         )
 

@@ -7,4 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401 - connects the tracking webhook's signal
+        from . import (
+            events,  # noqa: F401 - receives the lower layers' domain events
+            receivers,  # noqa: F401 - connects the tracking webhook's signal
+        )

@@ -1,8 +1,11 @@
 """Reads the admin pages share: what has not gone out, and why."""
 
+import datetime as dt
+
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from bookings.models import ReservationStatus
+from bookings.models import Reservation, ReservationStatus
+from offices.models import Office
 
 from .models import (
     Notification,
@@ -46,3 +49,39 @@ def invitations_not_sent_among(reservations: QuerySet) -> QuerySet[PendingInvita
         )
         .select_related("office", "slot__counselor")
     )
+
+
+def invitation_sent(*, reservation: Reservation) -> bool:
+    """Whether the invitation of the reservation's current version has gone out (Art 6(3))."""
+    return Notification.objects.filter(
+        reservation=reservation,
+        kind=NotificationKind.INVITATION,
+        status=NotificationStatus.SENT,
+    ).exists()
+
+
+def _invitation_of_version():
+    return Notification.objects.filter(
+        kind=NotificationKind.INVITATION,
+        reservation=OuterRef("pk"),
+        sequence=OuterRef("sequence"),
+    )
+
+
+def with_invitation_status(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
+    """Annotate `invitation_status`: the outbox status of the current version's invitation."""
+    return queryset.annotate(
+        invitation_status=Subquery(_invitation_of_version().values("status")[:1])
+    )
+
+
+def invitation_unsent_q() -> Q:
+    """Art 6(3): a confirmed reservation whose current invitation has not gone out (yet)."""
+    sent = _invitation_of_version().filter(status=NotificationStatus.SENT)
+    return Q(status=ReservationStatus.CONFIRMED) & ~Q(Exists(sent))
+
+
+def reservations_invitation_unsent(
+    *, offices: QuerySet[Office], now: dt.datetime
+) -> QuerySet[Reservation]:
+    return Reservation.objects.filter(invitation_unsent_q(), office__in=offices, starts_at__gt=now)

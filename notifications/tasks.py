@@ -18,6 +18,7 @@ from core.sweeps import each_id
 from .queue import MAX_COUNTDOWN, enqueue_send
 from .services.delivery import Outcome, SendResult, notification_send
 from .services.sweep import notification_sweep, reminder_sweep
+from .terms_tasks import terms_notices_resume_task, terms_notices_task  # noqa: F401 - registers them
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from bookings.errors import InvalidTransition
 from bookings.models import CancelChannel, Reservation, ReservationStatus
-from bookings.selectors import invitation_sent
 from bookings.services.reservations import reservation_cancel
 from core.calendar import format_jp_range
 from core.errors import DomainError
 from core.tokens import hash_token
 from notifications.ics import METHOD_CANCEL, METHOD_PUBLISH, reservation_ics
+from notifications.selectors import invitation_sent
 from portal.pages import google_url, outlook_url, page_language, reminder_note, render_page
 
 RESERVATION_TOKEN = re.compile(r"[0-9a-f]{64}")

@@ -59,7 +59,7 @@ ENGLISH = [
 # the admin), the roster import and the management commands.
 STAFF_ONLY = re.compile(
     r"^(?:templates/admin/|backoffice/)|(?:^|/)admin[^/]*\.py$|(?:^|/)models\.py$"
-    r"|(?:^|/)roster\.py$|/management/|^notifications/services/meeting\.py$"
+    r"|(?:^|/)roster\.py$|/management/|^(?:bookings/meeting|notifications/services/meeting)\.py$"
 )
 
 

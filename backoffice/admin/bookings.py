@@ -22,7 +22,6 @@ from backoffice.phone import follow_up_view, phone_search_view, phone_view
 from backoffice.schedule import schedule_view
 from backoffice.session import figures_view, reservation_session_view
 from bookings.models import Counselor, Reservation, Slot, SlotStatus, WeeklyAvailability
-from bookings.selectors import invitation_unsent_q
 from bookings.services.slots import (
     slot_block,
     slot_create,
@@ -33,6 +32,7 @@ from bookings.services.slots import (
 from core.calendar import tokyo_date, tokyo_day_bounds
 from core.errors import DomainError
 from jobseekers.services import audit_record_views
+from notifications.selectors import invitation_unsent_q
 from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from offices.models import Bureau, Office, OfficeClosedDay, StaffProfile
 

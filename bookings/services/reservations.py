@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bookings.meeting import meeting_url_for
 from consent.errors import TermsNotPublished
 from consent.selectors import terms_in_force_and_consent
 from core.calendar import booking_deadline, tokyo_date, tokyo_day_bounds
@@ -12,8 +13,6 @@ from core.dates import call_time_check
 from core.tokens import hash_token, new_nonce, new_reference, reservation_token
 from jobseekers.models import AuditAction, Jobseeker
 from jobseekers.services import audit_record, jobseeker_touch
-from notifications.services.meeting import meeting_url_for
-from notifications.services.outbox import cancellation_queue, invitation_queue
 from offices.models import Office
 from offices.roles import recorded_user
 
@@ -40,6 +39,7 @@ from ..errors import (
     UpcomingLimitReached,
     WrongOffice,
 )
+from ..events import reservation_booked, reservation_cancelled
 from ..models import (
     CancelChannel,
     Reservation,
@@ -248,8 +248,7 @@ def reservation_create(
                 detail=f"source={source}",
                 now=now,
             )
-            if not problem:
-                invitation_queue(reservation=reservation, now=now)
+            reservation_booked.send(sender=Reservation, reservation=reservation, now=now)
     except IntegrityError as exc:
         # Two commits raced past the check: the partial unique index decided.
         holder = _holder(slot_id)
@@ -352,7 +351,7 @@ def reservation_cancel(
             detail=f"channel={channel}",
             now=now,
         )
-        cancellation_queue(reservation=reservation, now=now)
+        reservation_cancelled.send(sender=Reservation, reservation=reservation, now=now)
     return reservation
 
 

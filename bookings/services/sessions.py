@@ -8,13 +8,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import lazy
 
+from bookings.audit import audit_record_reservations
+from bookings.policy import jobseekers_noshow_policy_apply
 from core.calendar import format_jp_datetime, tokyo_date, tokyo_day_bounds
 from core.sql import db_now, id_in
 from core.sweeps import STOPS_THE_JOB, each_id
 from jobseekers.models import AuditAction
-from jobseekers.policy import jobseekers_noshow_policy_apply
-from jobseekers.services import audit_record, audit_record_reservations
-from notifications.services.outbox import no_show_queue_many
+from jobseekers.services import audit_record
 
 from ..errors import (
     BookingError,
@@ -23,6 +23,7 @@ from ..errors import (
     SessionDayPassed,
     SessionTooEarly,
 )
+from ..events import reservations_no_show
 from ..models import NO_SHOW_AFTER, Reservation, ReservationStatus
 from .reservations import reservation_locked
 
@@ -212,7 +213,7 @@ def _noshow_claim_batch(*, ids: list[int], now: dt.datetime | None) -> int:
         if not claimed:
             return 0
         reservation_ids = [pk for pk, _ in claimed]
-        no_show_queue_many(reservation_ids=reservation_ids, now=now)
+        reservations_no_show.send(sender=Reservation, reservation_ids=reservation_ids, now=now)
         audit_record_reservations(
             action=AuditAction.NO_SHOW,
             reservation_ids=reservation_ids,

@@ -1,56 +1,19 @@
-"""The meeting URL a reservation's invitation carries (Art 6(3)).
+"""Staff give a reservation that had no meeting URL one, and its invitation goes out (Art 6(3)).
 
-Per office: the counselor's personal room URL, or a URL made per reservation from the office's
-template with an unguessable part. When none can be had, the reason is kept on the reservation
-(staff see it in the admin list of invitations not sent) and no email with a broken link goes out.
+Which URL a reservation gets is a booking rule: `bookings/meeting.py`.
 """
 
 import datetime as dt
-import secrets
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from bookings.models import Reservation, ReservationStatus, Slot
-from offices.models import MeetingUrlMode, Office
+from bookings.meeting import INVALID_URL, meeting_url_for, meeting_url_valid
+from bookings.models import Reservation, ReservationStatus
 
 from ..errors import NotificationError
 from .outbox import invitation_queue
-
-# Stored on the reservation in English (gettext_noop) and translated where staff read them.
-NO_COUNSELOR_ROOM = gettext_noop("The counselor has no personal meeting room URL.")
-NO_TEMPLATE_TOKEN = gettext_noop("The office's meeting URL template has no {token}.")
-INVALID_URL = gettext_noop("The meeting URL is not a valid https URL.")
-
-_https_only = URLValidator(schemes=["https"])
-
-
-def _valid(url: str) -> bool:
-    try:
-        _https_only(url)
-    except ValidationError:
-        return False
-    return len(url) <= Reservation._meta.get_field("meeting_url").max_length
-
-
-def meeting_url_for(*, slot: Slot, office: Office) -> tuple[str, str]:
-    """(url, problem): exactly one of the two is empty."""
-    if office.meeting_url_mode == MeetingUrlMode.TEMPLATE:
-        template = office.meeting_url_template.strip()
-        if "{token}" not in template:
-            return "", NO_TEMPLATE_TOKEN
-        # 128 bits: a meeting nobody can join by guessing its address.
-        url = template.replace("{token}", secrets.token_urlsafe(16))
-    else:
-        url = slot.counselor.meeting_room_url.strip()
-        if not url:
-            return "", NO_COUNSELOR_ROOM
-    if not _valid(url):
-        return "", INVALID_URL
-    return url, ""
 
 
 class MeetingUrlUnavailable(NotificationError):
@@ -78,7 +41,7 @@ def reservation_meeting_url_retry(
             raise MeetingUrlUnavailable(gettext_noop("The reservation is no longer confirmed."))
         url = url.strip()
         if url:
-            problem = "" if _valid(url) else INVALID_URL
+            problem = "" if meeting_url_valid(url) else INVALID_URL
         else:
             url, problem = meeting_url_for(slot=reservation.slot, office=reservation.office)
         if problem:

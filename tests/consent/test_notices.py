@@ -6,12 +6,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from consent.notices import terms_notices_pending, terms_notices_queue_batch
 from consent.services import terms_draft_create, terms_publish
-from consent.tasks import terms_notices_resume_task, terms_notices_task
 from jobseekers.models import EmailProblem
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from notifications.services.delivery import notification_send
+from notifications.terms_notices import terms_notices_pending, terms_notices_queue_batch
+from notifications.terms_tasks import terms_notices_resume_task, terms_notices_task
 from tests.factories import (
     BureauFactory,
     JobseekerFactory,

@@ -4,15 +4,15 @@ import pytest
 
 from bookings.errors import InvalidTransition, JobseekerSuspended, ReasonRequired
 from bookings.models import ReservationStatus
-from bookings.services.reservations import jobseeker_gate
-from bookings.services.sessions import noshow_sweep
-from jobseekers.models import AuditAction, AuditEntry
-from jobseekers.policy import (
+from bookings.policy import (
     jobseeker_clear_review,
     jobseeker_noshow_count,
     jobseeker_suspend,
     jobseeker_unsuspend,
 )
+from bookings.services.reservations import jobseeker_gate
+from bookings.services.sessions import noshow_sweep
+from jobseekers.models import AuditAction, AuditEntry
 from tests.factories import (
     JobseekerFactory,
     OfficeFactory,

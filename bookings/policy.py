@@ -10,11 +10,10 @@ from django.utils.translation import gettext
 from bookings.errors import InvalidTransition, ReasonRequired
 from bookings.models import Reservation, ReservationStatus
 from core.sql import id_set
+from jobseekers.models import AuditAction, AuditEntry, Jobseeker
+from jobseekers.services import audit_record
 from offices.models import Office
 from offices.roles import recorded_user
-
-from .models import AuditAction, AuditEntry, Jobseeker
-from .services import audit_record
 
 
 def jobseeker_noshow_count(*, jobseeker: Jobseeker, now: dt.datetime | None = None) -> int:

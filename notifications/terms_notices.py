@@ -6,11 +6,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from consent.models import TermsVersion
+from consent.selectors import terms_notice_recipients
 from notifications.models import Notification, NotificationKind
 from notifications.services.outbox import terms_change_queue_many
-
-from .models import TermsVersion
-from .selectors import terms_notice_recipients
 
 # Jobseekers per batch: one INSERT … SELECT, published after commit in the outbox's batches.
 NOTICE_BATCH = 500

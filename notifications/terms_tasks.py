@@ -1,8 +1,11 @@
-"""Celery tasks of consent: the Art 14 notices, in batches, resumable."""
+"""Celery tasks of the Art 14 notices, in batches, resumable (imported by notifications/tasks.py).
+
+Their names stay `consent.*`, as before they moved here (issue 17): messages already queued
+and the beat schedule keep finding them."""
 
 from celery import shared_task
 
-from .notices import terms_notices_pending, terms_notices_queue_batch
+from notifications.terms_notices import terms_notices_pending, terms_notices_queue_batch
 
 
 @shared_task(name="consent.terms_notices", acks_late=True, reject_on_worker_lost=True)

@@ -1,0 +1,13 @@
+"""What bookings announce to the layers above (core/events.py; received by notifications).
+
+Each is sent inside the transaction that made the change; the receivers write in it too.
+"""
+
+from core.events import DomainEvent
+
+# reservation=, now=: a reservation was booked with a meeting URL; its invitation is due.
+reservation_booked = DomainEvent("bookings.reservation_booked")
+# reservation=, now=: a reservation was cancelled (online or by phone); it was confirmed.
+reservation_cancelled = DomainEvent("bookings.reservation_cancelled")
+# reservation_ids=, now=: the no-show sweep marked these reservations (Art 6(5)).
+reservations_no_show = DomainEvent("bookings.reservations_no_show")
