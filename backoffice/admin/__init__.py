@@ -4,4 +4,4 @@ One module per domain app; each ModelAdmin derives from `offices.admin_scope.Off
 (the one scoping rule). The staff's custom pages they mount live beside this package.
 """
 
-from . import bookings, consent, jobseekers, notifications  # noqa: F401
+from . import bookings, consent, jobseekers, notifications, offices  # noqa: F401

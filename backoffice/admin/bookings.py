@@ -6,7 +6,6 @@ through services, from actions and custom pages; the change forms leave those fi
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -33,65 +32,9 @@ from core.calendar import tokyo_date, tokyo_day_bounds
 from core.errors import DomainError
 from jobseekers.services import audit_record_views
 from notifications.selectors import invitation_unsent_q
-from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
-from offices.models import Bureau, Office, OfficeClosedDay, StaffProfile
+from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline
 
 RELATED_ONLY = admin.RelatedOnlyFieldListFilter
-
-
-@admin.register(Bureau)
-class BureauAdmin(OfficeScopedAdmin):
-    office_path = ""
-    list_display = ["name", "code"]
-    search_fields = ["name", "code"]
-
-
-class OfficeClosedDayInline(OfficeScopedInline):
-    model = OfficeClosedDay
-    extra = 0
-
-
-@admin.register(Office)
-class OfficeAdmin(OfficeScopedAdmin):
-    office_path = ""
-    list_display = ["name", "code", "registration_code", "phone", "is_active"]
-    list_filter = [
-        ("bureau", RELATED_ONLY),
-        "is_active",
-        "online_cancellation_allowed",
-        "unverified_may_book",
-    ]
-    search_fields = ["name", "code", "registration_code"]
-    inlines = [OfficeClosedDayInline]
-
-
-@admin.register(OfficeClosedDay)
-class OfficeClosedDayAdmin(OfficeScopedAdmin):
-    list_display = ["date", "office", "reason"]
-    list_select_related = ["office"]
-    list_filter = [("office", RELATED_ONLY)]
-    date_hierarchy = "date"
-
-
-@admin.register(StaffProfile)
-class StaffProfileAdmin(OfficeScopedAdmin):
-    list_display = ["user", "office", "bureau"]
-    list_select_related = ["user", "office", "bureau"]
-    list_filter = [("office", RELATED_ONLY)]
-    search_fields = ["user__username"]
-
-    def scope_q(self, request):
-        scope = super().scope_q(request)
-        if request.user.is_superuser:
-            return scope
-        # A bureau administrator's own profile has no office: match on the bureau too.
-        return scope | Q(office__isnull=True, bureau__in=bureaus_for_staff(request.user))
-
-    def get_readonly_fields(self, request, obj=None):
-        # Moving a user between accounts is a superuser's job (they manage the users).
-        if obj is not None and not request.user.is_superuser:
-            return ["user"]
-        return []
 
 
 class WeeklyAvailabilityInline(OfficeScopedInline):
