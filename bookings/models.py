@@ -107,7 +107,7 @@ class Slot(models.Model):
             models.UniqueConstraint(
                 fields=["counselor", "starts_at"], name="slot_unique_counselor_start"
             ),
-            # On PostgreSQL an exclusion constraint (migration 0002) also forbids overlaps.
+            # On PostgreSQL an exclusion constraint (migration 0003) also forbids overlaps.
         ]
         indexes = [
             models.Index(fields=["office", "starts_at"], name="slot_office_start_idx"),

@@ -83,15 +83,6 @@ def terms_in_force_and_consent(
     return version, version.agreed
 
 
-def consent_history(*, jobseeker_id: int) -> QuerySet[Consent]:
-    """Every consent the jobseeker gave, newest first (shown to staff of their office)."""
-    return (
-        Consent.objects.filter(jobseeker_id=jobseeker_id)
-        .select_related("terms_version")
-        .order_by("-given_at")
-    )
-
-
 def terms_notice_recipients(*, bureau_id: int, now: dt.datetime) -> QuerySet[Jobseeker]:
     """Jobseekers told of a new version (Art 14): an active registration and a usable address.
 

@@ -8,6 +8,7 @@ translated text and the reservation reference, and every header value is collaps
 import datetime as dt
 import hashlib
 import uuid
+from dataclasses import dataclass, field
 from email.utils import formataddr
 
 from django.conf import settings
@@ -161,19 +162,42 @@ def _headers(notification: Notification) -> dict[str, str]:
     return headers
 
 
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    # The event's title and details, shared with the .ics (empty without a reservation).
+    calendar_text: dict = field(default_factory=dict)
+
+
+def email_render(notification: Notification) -> RenderedEmail:
+    """The one email renderer: `notification`'s kind from its three templates, in its language.
+
+    Sending and every preview (the terms notice on the admin's preview page) render through
+    it, so a preview is the email as sent. `notification` may be unsaved.
+    """
+    language = notification.language or settings.LANGUAGE_CODE
+    base = f"emails/{notification.kind}"
+    with translation.override(language):
+        context = _context(notification, language)
+        return RenderedEmail(
+            subject=one_line(render_to_string(f"{base}-subject.txt", context)),
+            text=render_to_string(f"{base}-body.txt", context),
+            html=render_to_string(f"{base}-body.html", context),
+            calendar_text=context.get("calendar_text", {}),
+        )
+
+
 def notification_message(
     notification: Notification, *, now: dt.datetime | None = None
 ) -> EmailMultiAlternatives:
     """The email for `notification`, text and HTML, with its .ics where the kind has one."""
     now = now or timezone.now()
     language = notification.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = _context(notification, language)
-        base = f"emails/{notification.kind}"
-        subject = one_line(render_to_string(f"{base}-subject.txt", context))
-        text = render_to_string(f"{base}-body.txt", context)
-        html = render_to_string(f"{base}-body.html", context)
-    calendar_text = context.get("calendar_text", {})
+    rendered = email_render(notification)
+    subject, text, html = rendered.subject, rendered.text, rendered.html
+    calendar_text = rendered.calendar_text
     reservation = notification.reservation
     from_email = settings.DEFAULT_FROM_EMAIL
     reply_to = []

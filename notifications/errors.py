@@ -10,7 +10,3 @@ class NotificationError(DomainError):
 
     code = "notification_error"
     default_message = _("This notification cannot be sent.")
-
-
-class NotResendable(NotificationError):
-    """This notification cannot be sent again (already queued or being sent)."""

@@ -3,11 +3,11 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from core.tokens import reservation_token
 
-# The public reservation page (issue 3) is reached by `bookings:reservation` with the token.
+# The public reservation page is reached by `bookings:reservation` with the token.
 RESERVATION_PAGE_URL_NAME = "bookings:reservation"
 
 
@@ -20,21 +20,13 @@ def site_domain() -> str:
 
 
 def reservation_page_url(reservation) -> str:
-    """The unguessable link to the jobseeker's reservation page; the home page until it exists."""
+    """The unguessable link to the jobseeker's reservation page."""
     token = reservation_token(reference=reservation.reference, nonce=reservation.access_nonce)
-    try:
-        path = reverse(RESERVATION_PAGE_URL_NAME, kwargs={"token": token})
-    except NoReverseMatch:
-        path = "/"
-    return f"{site_url()}{path}"
+    return f"{site_url()}{reverse(RESERVATION_PAGE_URL_NAME, kwargs={'token': token})}"
 
 
 def _absolute(name: str) -> str:
-    try:
-        path = reverse(name)
-    except NoReverseMatch:
-        path = "/"
-    return f"{site_url()}{path}"
+    return f"{site_url()}{reverse(name)}"
 
 
 def identify_url() -> str:
@@ -48,8 +40,4 @@ def identify_returning_url() -> str:
 
 
 def booking_start_url() -> str:
-    try:
-        path = reverse("bookings:start")
-    except NoReverseMatch:
-        path = "/"
-    return f"{site_url()}{path}"
+    return _absolute("bookings:start")

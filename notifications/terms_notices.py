@@ -15,10 +15,6 @@ from notifications.services.outbox import terms_change_queue_many
 NOTICE_BATCH = 500
 
 
-def terms_notice_key(*, version_id: int, jobseeker_id: int) -> str:
-    return f"terms_change:{version_id}:{jobseeker_id}"
-
-
 def terms_notices_queue_batch(
     *, version_id: int, batch_size: int = NOTICE_BATCH, now: dt.datetime | None = None
 ) -> tuple[int, bool]:

@@ -1,15 +1,13 @@
 """Admin of terms versions (drafted, previewed and published by the bureau administrator) and
 of consent records (read-only, for the staff of the jobseeker's office)."""
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +17,8 @@ from consent.models import Consent, TermsVersion
 from consent.selectors import terms_in_force, terms_notice_recipients
 from consent.services import consent_history_viewed, terms_publish
 from core.errors import DomainError
+from notifications.emails import email_render
+from notifications.models import Notification, NotificationKind
 from offices.admin_scope import OfficeScopedAdmin, scoped_or_404
 from offices.roles import is_bureau_administrator
 
@@ -106,14 +106,11 @@ def _version_for(request: HttpRequest, pk: int) -> TermsVersion:
 
 
 def _notice_preview(version: TermsVersion, language: str) -> dict:
-    context = {
-        "notification": {"terms_version": version, "language": language},
-        "site_url": settings.SITE_URL,
-    }
-    with translation.override(language):
-        subject = render_to_string("emails/terms_change-subject.txt", context)
-        body = render_to_string("emails/terms_change-body.txt", context)
-    return {"language": language, "subject": " ".join(subject.split()), "body": body}
+    """The Art 14 notice as a jobseeker reading `language` will get it (the one renderer)."""
+    email = email_render(
+        Notification(kind=NotificationKind.TERMS_CHANGE, terms_version=version, language=language)
+    )
+    return {"language": language, "subject": email.subject, "body": email.text}
 
 
 @require_GET
