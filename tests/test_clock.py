@@ -18,6 +18,9 @@ from tests import clock
 from tests.clock import ClockError, parse_instant, suite_start
 from tests.servers import ROOT
 
+# The clock itself, checked at each date `make test-dates` runs.
+pytestmark = pytest.mark.dates
+
 CLOSE = dt.timedelta(seconds=30)  # a busy machine, a Python starting: seconds, never days
 
 

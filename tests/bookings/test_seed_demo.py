@@ -8,7 +8,8 @@ from consent.models import TermsVersion
 from consent.selectors import terms_in_force
 from jobseekers.models import Jobseeker
 
-pytestmark = pytest.mark.django_db
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def _counts():
