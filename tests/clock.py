@@ -36,6 +36,7 @@ the dates that matter (tests/README.md).
 
 import datetime as dt
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -134,7 +135,12 @@ def subprocess_clock_env(instant: dt.datetime | None = None) -> dict[str, str]:
     }
 
 
-_user_pgoptions = os.environ.get("PGOPTIONS", "")
+# The user's own PGOPTIONS, without ours (a pytest started by a process of the suite inherits them).
+_user_pgoptions = re.sub(
+    rf"-c {re.escape(OFFSET_SETTING)}=\S+|-c search_path={re.escape(SEARCH_PATH)}",
+    "",
+    os.environ.get("PGOPTIONS", ""),
+).strip()
 
 
 def pg_options(offset: float) -> str:
