@@ -15,7 +15,7 @@ PYTHON ?= $(shell \
     "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; \
   done)
 
-.PHONY: run test lint venv var migrate seed messages clean lock audit
+.PHONY: run test test-dates lint venv var migrate seed messages clean lock audit
 
 # requirements*.txt name the direct dependencies (exact pins); requirements*.lock hold every
 # package with its hashes (`make lock`), and only the locks are installed, hashes required.
@@ -49,6 +49,12 @@ run: seed
 
 test: venv var
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The date-sensitive tests (marked `dates`) at each date that matters, one line per date
+# (tests/run_dates.py; TEST_DATES="YYYY-MM-DD ..." for others). The suite runs on a clock of
+# its own: `TEST_TODAY=YYYY-MM-DD make test` runs all of it at another date (tests/README.md).
+test-dates: venv var
+	$(PY) -m tests.run_dates $(PYTEST_ARGS)
 
 # lint-imports: the layers of the apps (pyproject.toml, [tool.importlinter]; docs/architecture.md).
 lint: venv

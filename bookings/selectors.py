@@ -261,9 +261,11 @@ def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMo
     month = _month_start(month)
     first_month, last_month = booking_months(jobseeker=jobseeker, now=now)
     office = jobseeker.office
+    # From the Sunday on or before the 1st to the Saturday on or after the last day (the day
+    # after it, exclusive): a month that ends on a Saturday has no row of the next month.
     start = month - dt.timedelta(days=(month.weekday() + 1) % 7)
     end_month = _add_month(month, 1)
-    end = end_month + dt.timedelta(days=(5 - end_month.weekday()) % 7 + 1)
+    end = end_month + dt.timedelta(days=(6 - end_month.weekday()) % 7)
     since, until = tokyo_day_bounds(month, end_month - dt.timedelta(days=1))
     counts: dict[dt.date, int] = {}
     for slot in _free_times(jobseeker=jobseeker, now=now, since=since, until=until):

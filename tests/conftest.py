@@ -1,4 +1,8 @@
-"""Suite-wide fixtures, and the rule for tests that need real services.
+"""Suite-wide fixtures: the suite's clock, and the rule for tests that need real services.
+
+Every test runs on the suite's clock (tests/clock.py): a fixed instant, ticking, the same in
+the processes it starts and in its database; TEST_TODAY / TEST_NOW move it, and
+`@pytest.mark.clock("…")` moves it for one test.
 
 A test marked `postgres`, `redis`, `browser`, `caddy` or `faults` runs when that service (for
 `faults`: the programs to start private Redis and PostgreSQL servers) is present and is skipped
@@ -10,7 +14,10 @@ import shutil
 import socket
 
 import pytest
+import time_machine
 from django.conf import settings
+
+from tests import clock
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
 
@@ -47,6 +54,62 @@ def _fault_tools_reason() -> str:
     from tests.faults.services import missing_tools
 
     return "the fault tests need " + ", ".join(missing_tools())
+
+
+_session_clock: clock.Clock | None = None
+
+
+def pytest_configure(config):
+    """The suite's clock from start-up (collection and session fixtures run on it too)."""
+    global _session_clock
+    try:
+        start = clock.suite_start()
+    except clock.ClockError as error:
+        raise pytest.UsageError(str(error)) from None
+    from django.db.backends.signals import connection_created
+
+    clock.put_site_on_pythonpath()
+    _session_clock = clock.Clock(start).start()
+    clock.publish(_session_clock)
+    connection_created.connect(clock.sqlite_connection_created)
+
+
+def pytest_unconfigure(config):
+    if _session_clock is not None:
+        _session_clock.stop()
+
+
+def pytest_report_header(config):
+    if _session_clock is not None:
+        return f"suite clock: {_session_clock.instant.isoformat()} (tests/clock.py)"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def suite_clock(request):
+    """Each test starts at the suite's instant (or its `clock` mark's), ticking; its servers
+    and database connections with it. Yields the Clock."""
+    marker = request.node.get_closest_marker("clock")
+    start = clock.parse_instant(marker.args[0]) if marker else _session_clock.instant
+    travels = len(time_machine.traveller_stack)
+    this = clock.Clock(start).start()
+    clock.publish(this)
+    yield this
+    left = len(time_machine.traveller_stack) - travels - 1
+    this.stop()
+    clock.publish(_session_clock)
+    assert left == 0, f"the test left {left} time-machine travel(s) running"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the suite's clock functions (tests/clock.py)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                clock.install_database_clock(cursor)
 
 
 SERVICES = {

@@ -113,6 +113,7 @@ def test_every_admin_list_and_add_page_answers_without_a_500(client, office, rol
                 assert response.status_code < 500, (url, query)
 
 
+@pytest.mark.dates  # the day and week views and the dashboard open on today
 @pytest.mark.parametrize("role", ROLES)
 def test_custom_pages_refuse_garbage_without_a_500(client, office, role):
     user = make_user(role, office=office)

@@ -19,7 +19,8 @@ from tests.helpers import staff_login
 
 from .conftest import BUREAU_ADMIN, COUNSELOR, OFFICE_STAFF, make_user
 
-pytestmark = pytest.mark.django_db
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def _world(office):

@@ -14,6 +14,9 @@ from consent.models import Consent
 from jobseekers.models import Jobseeker
 from notifications.models import Notification
 
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = pytest.mark.dates
+
 
 def test_the_bench_urls_are_not_routed_by_the_portal():
     assert base.ROOT_URLCONF == "config.urls"

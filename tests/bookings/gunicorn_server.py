@@ -4,8 +4,8 @@
 and the checkout's own Redis database (cache, sessions, broker), with several sync workers and
 no `--preload`, as docker-compose runs it: each worker imports the application itself, so
 anything a process makes up for itself (a random value at import, an `id()`) differs between
-them. The workers run on the test's fixed clock (`gunicorn_clock.py`). The access log names the
-worker (pid) that answered each request.
+them. The server runs on the test's own moment (tests/clock.py, `subprocess_clock_env`). The
+access log names the worker (pid) that answered each request.
 
 `Browser` is a client as a browser behind the TLS proxy is seen: `X-Forwarded-Proto: https`
 (so the secure `__Host-` cookies are set and CSRF checks the `Origin`), its own cookie jar, and
@@ -18,20 +18,18 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.clock import subprocess_clock_env
 from tests.servers import Gunicorn, production_env
-
-CLOCK = Path(__file__).with_name("gunicorn_clock.py")
 
 
 def clocked_gunicorn(*, workers: int, log_dir: Path, now: dt.datetime, static_root: Path):
-    """gunicorn on production's settings (tests/servers.py) whose workers run on the test's
-    clock from `now`, with its access log naming the worker that answered each request.
+    """gunicorn on production's settings (tests/servers.py) on a clock that reads `now` as it
+    starts (its database on the suite's), with its access log naming the worker that answered each request.
     Sessions the test writes are signed with the test settings' SECRET_KEY, which it shares."""
     return Gunicorn(
-        env=production_env(static_root=static_root, HW_FIXED_NOW=now.isoformat()),
+        env=production_env(static_root=static_root, **subprocess_clock_env(now)),
         log_dir=log_dir,
         workers=workers,
-        options=["--config", str(CLOCK)],
         access_log=log_dir / "access.log",
     )
 

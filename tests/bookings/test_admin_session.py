@@ -18,6 +18,9 @@ from tests.factories import (
 )
 from tests.helpers import staff_login
 
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = pytest.mark.dates
+
 PERMS = [
     "change_reservation",
     "view_reservation",

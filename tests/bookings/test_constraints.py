@@ -9,7 +9,8 @@ from django.utils import timezone
 from bookings.models import ReservationStatus, Slot
 from tests.factories import CounselorFactory, ReservationFactory, SlotFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.dates]
 
 
 def test_two_active_reservations_for_one_slot_are_refused_by_the_database():

@@ -4,9 +4,9 @@ Issue 16 item 8: one worker's clock 400 s ahead marked no-shows 5 minutes early,
 future `no_show_at`, and took every live send for a dead one. Here the process's clock is moved
 (time-machine) while PostgreSQL's `now()` is not, and nothing may follow the process's clock.
 
-The suite's own fixed clock (time-machine) never reaches PostgreSQL, so every time here is
-placed relative to `db_now()`, never to the process's clock; a time the database wrote is
-checked to lie between two readings of its clock taken before and after. The exact edges
+PostgreSQL follows the suite's clock (tests/clock.py), never a travel inside a test, so every
+time here is placed relative to `db_now()`, never to the process's clock; a time the database
+wrote is checked to lie between two readings of its clock taken before and after. The exact edges
 (9:59 vs 10:00) are tested with `now=` in test_sessions.py.
 """
 

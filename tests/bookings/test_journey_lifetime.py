@@ -16,7 +16,9 @@ from tests.helpers import send_queued
 
 from .conftest import NOW, SLOT_START, sign_in_client
 
-pytestmark = pytest.mark.django_db
+# The sign-in link is made at NOW and spent on the database's clock: the suite's clock starts
+# at NOW too (before, the link kept only while the real date was before NOW + 30 minutes).
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(NOW)]
 
 
 def _signed_in_by_link(client: Client, jobseeker) -> None:

@@ -9,7 +9,8 @@ from core.calendar import TOKYO, is_closed
 from jobseekers.models import Jobseeker
 from offices.models import Office
 
-pytestmark = pytest.mark.django_db
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def _counts():

@@ -19,7 +19,15 @@ def with_axe(context) -> None:
     context.add_init_script(path=str(AXE))
 
 
+def loaded(page) -> None:
+    """Wait for the page's "load" (its stylesheet and script) before judging it. A click that
+    submits a form returns once the next page starts loading; the browser may then revalidate
+    the static files (the live server's clock is the suite's, the files' dates are real)."""
+    page.wait_for_load_state("load")
+
+
 def axe_violations(page, *, best_practice: bool = True) -> list[dict]:
+    loaded(page)
     result = page.evaluate(
         """async (tags) => {
             const r = await axe.run(document, {
@@ -46,6 +54,7 @@ def assert_accessible(page, where: str = "", *, best_practice: bool = True) -> N
 
 def horizontal_overflow(page) -> int:
     """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    loaded(page)
     return page.evaluate(
         "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
         " - document.documentElement.clientWidth"

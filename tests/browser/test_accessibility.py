@@ -15,7 +15,8 @@ from tests.helpers import journey_session as shared_journey_session
 from .a11y import assert_accessible, horizontal_overflow, with_axe
 from .world import admin_context, run_worker
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.dates]
 
 NARROW = {"width": 320, "height": 640}
 LANGUAGES = ["ja", "en"]
@@ -120,6 +121,27 @@ def test_every_public_page_passes_axe_and_fits_320_px(browser, live_url, world, 
     page = refused.new_page()
     check_page(page, f"{live_url}/book/unavailable/", language, status=403)
     refused.close()
+
+
+@pytest.mark.clock("2026-12-01T10:00")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_month_view_of_december_2026_passes_axe(browser, live_url, world, language):
+    """Issue 15 item 1: December 2026 starts on a Tuesday, and the month view showed the last
+    days of November in a grey below contrast (axe: color-contrast, serious) from the day CI
+    reached it. Run in that month whatever date the suite runs at: the days outside the month
+    are blank cells."""
+    jobseeker = world.jobseeker(number="33010-00066666", email="december@example.jp")
+    ConsentFactory(jobseeker=jobseeker, terms_version=world.terms)
+    context = public_context(browser, live_url, language, session_key=journey_session(jobseeker))
+    page = context.new_page()
+    check_page(page, f"{live_url}/book/date/", language)
+    expect(page.locator("#month-title")).to_have_text(
+        "2026年12月" if language == "ja" else "December 2026"
+    )
+    first_week = page.locator("table.month tbody tr").first.locator("td")
+    assert [first_week.nth(n).inner_text().strip() for n in range(2)] == ["", ""]
+    assert first_week.nth(2).inner_text().startswith("1")
+    context.close()
 
 
 def _tab_to(page, selector: str, *, limit: int = 80) -> None:

@@ -21,7 +21,8 @@ from tests.factories import ConsentFactory, ReservationFactory, SlotFactory
 from .a11y import assert_accessible, with_axe
 from .world import admin_context, run_worker, shots
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.dates]
 
 
 def _submit(page) -> None:

@@ -14,7 +14,8 @@ from tests.factories import ConsentFactory
 
 from .a11y import assert_accessible, horizontal_overflow, with_axe
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.dates]
 
 
 def _context(browser, live_url, language):

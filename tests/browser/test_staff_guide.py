@@ -23,7 +23,8 @@ from tests.factories import ReservationFactory, SlotFactory, UserFactory
 
 from .world import DESKTOP, admin_context
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.dates]
 
 VIEWPORT = {"width": DESKTOP[0], "height": DESKTOP[1]}
 DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"

@@ -99,6 +99,7 @@ def test_a_published_version_is_read_only_in_the_admin(client, office):
     assert version.body != "改ざん"
 
 
+@pytest.mark.dates  # the effective date is judged against today
 @pytest.mark.django_db
 def test_publishing_an_invalid_draft_explains_why(client, office):
     past = TermsVersionFactory(

@@ -19,6 +19,9 @@ from tests.factories import (
     TermsVersionFactory,
 )
 
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def world():

@@ -27,6 +27,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from tests.clock import install_database_clock
 from tests.servers import Gunicorn, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.caddy]
@@ -113,6 +114,8 @@ def site(tmp_path_factory, collected_static):
     admin_dsn = urlunsplit(server._replace(path="/postgres"))
     with psycopg.connect(admin_dsn, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{db}"')
+    with psycopg.connect(urlunsplit(server._replace(path=f"/{db}")), autocommit=True) as connection:
+        install_database_clock(connection.cursor())  # the suite's clock (tests/clock.py)
     site = Site(
         https_port=free_port(),
         http_port=free_port(),

@@ -15,7 +15,7 @@ See tests/faults/README.md for the harness's API. In short:
         assert_held(result)
 
 The private PostgreSQL cluster is made once per session (`fault_cluster`) with a migrated
-template database; each stack gets a copy of the template, its own Redis, web and worker, all
+template database (with the suite's clock, tests/clock.py); each stack gets a copy of the template, its own Redis, web and worker, all
 stopped and removed afterwards. Nothing here touches the machine's shared PostgreSQL or Redis.
 """
 
@@ -23,6 +23,8 @@ import uuid
 
 import psycopg
 import pytest
+
+from tests.clock import install_database_clock
 
 from .services import PrivatePostgres, missing_tools, private_directory
 from .stack import Stack
@@ -65,6 +67,9 @@ def fault_cluster(tmp_path_factory, collected_static):
             static_root=collected_static,
         )
         migrator.django("migrate", "--noinput")
+        # The suite's clock in every copy (tests/clock.py).
+        with psycopg.connect(postgres.dsn(TEMPLATE), autocommit=True) as conn:
+            install_database_clock(conn.cursor())
         yield cluster
     finally:
         postgres.remove()

@@ -83,6 +83,9 @@ def test_runserver_as_make_run_starts_it_logs_no_link_token(links, tmp_path):
     try:
         wait_port(port, timeout=60, process=server.popen)
         statuses = [get(f"http://127.0.0.1:{port}{path}") for path in links["paths"]]
+        # runserver writes a request's line after the answer is sent: waited for, or the stop
+        # below could come first.
+        server.wait_for_output('HTTP/1.1" 404', timeout=10)
     finally:
         server.stop()
     assert statuses == [200, 200, 200, 404]

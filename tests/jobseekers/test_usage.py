@@ -24,6 +24,9 @@ from tests.factories import (
 )
 from tests.helpers import staff_login
 
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = pytest.mark.dates
+
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"

@@ -48,6 +48,7 @@ def test_the_broker_is_tried_again_after_the_cool_down(broker_away, monkeypatch)
     assert not queue._broker.is_open
 
 
+@pytest.mark.dates  # the effective date is judged against today
 @pytest.mark.django_db
 def test_terms_are_published_while_the_broker_is_down(
     broker_away, django_capture_on_commit_callbacks, caplog

@@ -21,7 +21,8 @@ from tests.bookings.conftest import NOW, World
 from tests.factories import ReservationFactory, UserFactory, tokyo
 from tests.helpers import sign_in_client, sign_in_token, staff_login
 
-pytestmark = pytest.mark.django_db
+# The walk's sign-in link is made at NOW and spent on the database's clock, which starts there.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(NOW)]
 
 # The only pages that may be cached: the same for everyone, nothing personal, no CSRF token.
 CACHEABLE = {"security_txt"}

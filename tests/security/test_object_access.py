@@ -44,7 +44,8 @@ from tests.factories import (
 )
 from tests.helpers import sign_in_client, staff_login
 
-pytestmark = pytest.mark.django_db
+# The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 # URL parameters that name no object (a calendar day).
 NOT_AN_OBJECT = {"date"}
