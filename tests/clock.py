@@ -17,7 +17,7 @@ day of a month that starts on a Tuesday). So the whole suite runs on a clock of 
   `HW_TEST_CLOCK` (the suite's reading at the real time `HW_TEST_CLOCK_AT`). Both are kept in
   `os.environ` for the current test, which every helper that starts a process copies; a
   process may be given another instant (`subprocess_clock_env(instant)`).
-- **In PostgreSQL**: the deadlines are read on the database's clock (`bookings.sql.db_now`,
+- **In PostgreSQL**: the deadlines are read on the database's clock (`core.sql.db_now`,
   Django's `Now()`). The test databases get a schema `hw_clock` whose `now()`,
   `statement_timestamp()`, `transaction_timestamp()` and `clock_timestamp()` are PostgreSQL's
   plus the setting `hw.clock_offset` (seconds); every connection a test or its processes open
