@@ -15,6 +15,7 @@ the host's address).
 import datetime as dt
 import email.utils
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -78,6 +79,21 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+_shared: tuple[int, httpx.Client] | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_client() -> httpx.Client:
+    """One client per process: its connections and TLS context are reused across requests (a
+    new TLS context costs tens of milliseconds). Made anew in a forked child (Celery's prefork
+    workers), which must not share its parent's sockets."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared[0] != os.getpid():
+            _shared = (os.getpid(), httpx.Client(timeout=TIMEOUT, follow_redirects=False))
+        return _shared[1]
+
+
 class ProviderHttp:
     """Sends one provider's requests and turns every failure into a meetings error."""
 
@@ -92,17 +108,16 @@ class ProviderHttp:
         *,
         operation: str,
         host_lookup: bool = False,
+        token_may_be_stale: bool = False,
         **kwargs,
     ) -> httpx.Response:
         """Send and check. `operation` names the step for logs and errors; `host_lookup` says
         that a 404 means the host account is unknown (a setting to fix), not a missing
-        meeting."""
+        meeting; `token_may_be_stale` that a 401 will be tried again with a new token, so it
+        is not logged as a failure."""
+        client = self._client or shared_client()
         try:
-            if self._client is not None:
-                response = self._client.request(method, url, timeout=TIMEOUT, **kwargs)
-            else:
-                with httpx.Client(timeout=TIMEOUT) as client:
-                    response = client.request(method, url, **kwargs)
+            response = client.request(method, url, timeout=TIMEOUT, **kwargs)
         except httpx.TimeoutException:
             raise self.fail(Transient, operation, "timeout") from None
         except httpx.TransportError as exc:
@@ -121,7 +136,8 @@ class ProviderHttp:
             raise self.fail(Transient, operation, what, status=status)
         if operation == "token" or status in (401, 403):
             # The token endpoint's only input is the credentials: any refusal is theirs.
-            raise self.fail(CredentialError, operation, what, status=status)
+            stale = token_may_be_stale and status == 401
+            raise self.fail(CredentialError, operation, what, status=status, log=not stale)
         if status == 404:
             if host_lookup:
                 raise self.fail(
@@ -240,7 +256,9 @@ class BearerSession:
             token = self.tokens.get(self.key, self.fetch)
             sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
             try:
-                return self.http.request(method, url, headers=sent, **kwargs)
+                return self.http.request(
+                    method, url, headers=sent, token_may_be_stale=not retried, **kwargs
+                )
             except CredentialError as exc:
                 self.tokens.forget(self.key)
                 if retried or exc.status != 401:
