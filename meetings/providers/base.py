@@ -26,7 +26,7 @@ import secrets
 import string
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import ConfigurationError
 
@@ -58,7 +58,10 @@ class MeetingRequest:
             raise ValueError("start must be an aware datetime")
         if self.duration_minutes <= 0:
             raise ValueError("duration_minutes must be positive")
-        ZoneInfo(self.timezone)  # raises for a name that is not a time zone
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {self.timezone!r} is not a time zone") from None
 
     @property
     def start_utc(self) -> dt.datetime:
