@@ -56,9 +56,10 @@ ENGLISH = [
 ]
 
 # Where the staff alone read a string: the admin and the back office, model labels (shown in
-# the admin), the roster import and the management commands.
+# the admin), the roster import, the management commands, and the meeting URL's problems and
+# the video services' errors (meetings/).
 STAFF_ONLY = re.compile(
-    r"^(?:templates/admin/|backoffice/)|(?:^|/)admin[^/]*\.py$|(?:^|/)models\.py$"
+    r"^(?:templates/admin/|backoffice/|meetings/)|(?:^|/)admin[^/]*\.py$|(?:^|/)models\.py$"
     r"|(?:^|/)roster\.py$|/management/|^(?:bookings/meeting|notifications/services/meeting)\.py$"
 )
 

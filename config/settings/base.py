@@ -300,6 +300,10 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # django-axes: lockouts only (its lines name the address, never the username).
         "axes": {"level": "WARNING"},
+        # httpx logs every request's URL at INFO: the video services' URLs name the counselor's
+        # account and the bureau's Zoom account id (meetings/http.py logs what a failure needs).
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 
