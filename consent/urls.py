@@ -9,4 +9,5 @@ urlpatterns = [
     path("terms/version/<int:pk>/", views.terms_version, name="terms_version"),
     path("terms/<slug:bureau>/", views.terms, name="terms"),
     path("privacy/", views.privacy, name="privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
 ]
