@@ -83,7 +83,7 @@ def test_the_page_states_the_target_the_pages_and_the_result_in_japanese(client,
     assert "<code>/r/&lt;token&gt;/</code>" in public
     assert "/admin/" not in public
     assert "<code>/admin/bookings/slot/day/</code>" in html[html.index('id="results-staff"') :]
-    assert "求職者向けのページ 2件" in text and "職員向けの画面 1件" in text
+    assert "求職者向けのページ 2件 職員向けの画面 1件" in text
     assert "幅 320 px で横スクロールなし" in text and "キーボードのみで操作" in text
     assert "致命的 0・深刻 0・中程度 1・軽微 0" in text
     assert "axe-core 4.14.1" in text
