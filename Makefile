@@ -15,7 +15,7 @@ PYTHON ?= $(shell \
     "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; \
   done)
 
-.PHONY: run test test-dates lint venv var migrate seed messages clean lock audit
+.PHONY: run test test-dates lint venv var migrate seed messages clean lock audit a11y-report
 
 # requirements*.txt name the direct dependencies (exact pins); requirements*.lock hold every
 # package with its hashes (`make lock`), and only the locks are installed, hashes required.
@@ -55,6 +55,11 @@ test: venv var
 # its own: `TEST_TODAY=YYYY-MM-DD make test` runs all of it at another date (tests/README.md).
 test-dates: venv var
 	$(PY) -m tests.run_dates $(PYTEST_ARGS)
+
+# The accessibility page's results (docs/accessibility/results.json, shown at /accessibility/):
+# runs every browser test and, when all pass, rewrites the report from what they checked.
+a11y-report: venv var
+	A11Y_REPORT=docs/accessibility/results.json $(VENV)/bin/pytest tests/browser -q -p no:cacheprovider
 
 # lint-imports: the layers of the apps (pyproject.toml, [tool.importlinter]; docs/architecture.md).
 lint: venv

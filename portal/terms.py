@@ -1,4 +1,9 @@
-"""Public pages: the terms of use (Art 14) and the privacy notice (Art 7, 9)."""
+"""Public pages: the terms of use (Art 14), the privacy notice (Art 7, 9) and the accessibility
+policy (ウェブアクセシビリティ方針)."""
+
+import datetime as dt
+import json
+import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +14,10 @@ from django.views.decorators.http import require_safe
 from bookings.selectors import office_list_public
 from consent.models import TermsVersion
 from consent.selectors import terms_earlier, terms_in_force, terms_published, terms_upcoming
+from core.calendar import format_jp_date
 from offices.models import Bureau
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -75,5 +83,95 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "offices": office_list_public(),
             "usage_retention_days": settings.USAGE_RECORD_RETENTION_DAYS,
             "inactive_years": settings.JOBSEEKER_INACTIVE_YEARS,
+        },
+    )
+
+
+IMPACTS = ["critical", "serious", "moderate", "minor"]
+
+
+def _accessibility_pages(rows: list[dict]) -> list[dict]:
+    """The report's rows (one per page, language, width and check) as one entry per page: the
+    languages and widths axe checked, the most violations of each impact, the widths with no
+    sideways scroll, whether it was used with the keyboard alone, the names a screen reader
+    says that a test checked."""
+    pages: dict[str, dict] = {}
+    for row in rows:
+        page = pages.setdefault(
+            row["page"],
+            {
+                "page": row["page"],
+                "staff": row["page"].startswith("/admin/"),
+                "languages": set(),
+                "widths": set(),
+                "violations": dict.fromkeys(IMPACTS, 0),
+                "best_practice": False,
+                "fits": set(),
+                "keyboard": False,
+                "announced": 0,
+            },
+        )
+        result = row["result"]
+        if row["check"] == "axe":
+            page["languages"].add(row["language"])
+            page["widths"].add(row["width"])
+            page["best_practice"] |= "best-practice" in result["tags"]
+            for impact in IMPACTS:
+                page["violations"][impact] = max(
+                    page["violations"][impact], result["violations"].get(impact, 0)
+                )
+        elif row["check"] == "fits" and result:
+            page["fits"].add(row["width"])
+        elif row["check"] == "keyboard":
+            page["keyboard"] = True
+        elif row["check"] == "announced":
+            page["announced"] += len(result)
+    for page in pages.values():
+        page["languages"] = sorted(page["languages"], key=["ja", "en"].index)
+        page["widths"] = sorted(page["widths"])
+        page["fits"] = sorted(page["fits"])
+        page["blocking"] = page["violations"]["critical"] + page["violations"]["serious"]
+        page["other"] = page["violations"]["moderate"] + page["violations"]["minor"]
+    return sorted(pages.values(), key=lambda p: p["page"])
+
+
+def _accessibility_report() -> dict | None:
+    """The committed report (settings.ACCESSIBILITY_REPORT), or None when it cannot be read."""
+    try:
+        with open(settings.ACCESSIBILITY_REPORT, encoding="utf-8") as handle:
+            report = json.load(handle)
+        pages = _accessibility_pages(report["rows"])
+        tested_on = dt.date.fromisoformat(report["date"])
+        axe = max((r["result"]["axe"] for r in report["rows"] if r["check"] == "axe"), default="")
+    except (OSError, ValueError, KeyError, TypeError):
+        logger.warning("accessibility report not readable", exc_info=True)
+        return None
+    return {
+        "tested_on": tested_on,
+        "browser": report.get("browser", ""),
+        "axe": axe,
+        "public": [p for p in pages if not p["staff"]],
+        "staff": [p for p in pages if p["staff"]],
+        "groups": [
+            {"id": "public", "pages": [p for p in pages if not p["staff"]]},
+            {"id": "staff", "pages": [p for p in pages if p["staff"]]},
+        ],
+        "keyboard": [p["page"] for p in pages if p["keyboard"]],
+        "blocking": sum(p["blocking"] for p in pages),
+    }
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """ウェブアクセシビリティ方針: the target (JIS X 8341-3:2016 AA), the pages covered, how they
+    are tested and the latest result, from the report the browser tests wrote."""
+    report = _accessibility_report()
+    return render(
+        request,
+        "consent/accessibility.html",
+        {
+            "report": report,
+            "tested_on": format_jp_date(report["tested_on"]) if report else "",
+            "offices": office_list_public(),
         },
     )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("terms/version/<int:pk>/", terms.terms_version, name="terms_version"),
     path("terms/<slug:bureau>/", terms.terms, name="terms"),
     path("privacy/", terms.privacy, name="privacy"),
+    path("accessibility/", terms.accessibility, name="accessibility"),
 ]

@@ -237,6 +237,10 @@ OFFICE_CONTACTS_SNAPSHOT = env.str("OFFICE_CONTACTS_SNAPSHOT", default="") or st
 )
 OFFICE_CONTACTS_REFRESH_SECONDS: int | None = 300
 
+# The accessibility page (/accessibility/) shows the latest result of the browser tests, as
+# `make a11y-report` wrote it (tests/browser/a11y_report.py).
+ACCESSIBILITY_REPORT = BASE_DIR / "docs" / "accessibility" / "results.json"
+
 # Art 7: how long usage records of the public pages are kept (days); Art 9: after how many years
 # without activity a jobseeker's name, number and email are erased.
 USAGE_RECORD_RETENTION_DAYS = env.int("USAGE_RECORD_RETENTION_DAYS", default=365)

@@ -6,13 +6,20 @@ practices on the pages this project writes. A test fails on any violation of imp
 "critical". Pages built from Django's stock admin templates are held to the WCAG rules only: the
 stock search box labels itself with an icon's alt text, which a best-practice rule flags
 (label-title-only) although it satisfies WCAG 1.3.1 and 4.1.2.
+
+Every check is also recorded (`tests/browser/a11y_report.py`): the page as its URL pattern
+(/r/<token>/), the language, the width, what was checked and what was found. The published
+accessibility page (/accessibility/) shows the report `make a11y-report` writes from them.
 """
 
 from pathlib import Path
 
+from .a11y_report import record
+
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
+IMPACTS = ["critical", "serious", "moderate", "minor"]
 
 
 def with_axe(context) -> None:
@@ -26,22 +33,33 @@ def loaded(page) -> None:
     page.wait_for_load_state("load")
 
 
-def axe_violations(page, *, best_practice: bool = True) -> list[dict]:
+def axe_run(page, tags: list[str]) -> dict:
+    """axe's version and its violations (every impact) on the page as it is now."""
     loaded(page)
-    result = page.evaluate(
+    return page.evaluate(
         """async (tags) => {
             const r = await axe.run(document, {
                 runOnly: {type: "tag", values: tags},
                 resultTypes: ["violations"],
             });
-            return r.violations.map(v => ({
+            return {version: axe.version, violations: r.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")),
-            }));
+            }))};
         }""",
-        [*WCAG, "best-practice"] if best_practice else WCAG,
+        tags,
     )
-    return [v for v in result if v["impact"] in BLOCKING]
+
+
+def axe_violations(page, *, best_practice: bool = True) -> list[dict]:
+    """The serious and critical violations; every check is recorded for the report."""
+    tags = [*WCAG, "best-practice"] if best_practice else WCAG
+    result = axe_run(page, tags)
+    found = dict.fromkeys(IMPACTS, 0)
+    for violation in result["violations"]:
+        found[violation["impact"]] = found.get(violation["impact"], 0) + 1
+    record(page, "axe", {"axe": result["version"], "tags": tags, "violations": found})
+    return [v for v in result["violations"] if v["impact"] in BLOCKING]
 
 
 def assert_accessible(page, where: str = "", *, best_practice: bool = True) -> None:
@@ -53,9 +71,24 @@ def assert_accessible(page, where: str = "", *, best_practice: bool = True) -> N
 
 
 def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    """How many CSS pixels the page is wider than the viewport (0 when it fits); recorded."""
     loaded(page)
-    return page.evaluate(
+    overflow = page.evaluate(
         "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
         " - document.documentElement.clientWidth"
     )
+    record(page, "fits", overflow <= 0)
+    return overflow
+
+
+def operated_by_keyboard(page) -> None:
+    """Record that a test reached and used this page's controls with the keyboard alone."""
+    record(page, "keyboard", True)
+
+
+def assert_announced(page, role: str, name: str) -> None:
+    """The page has a `role` element whose accessible name (what a screen reader says) is
+    exactly `name`, visually hidden words included; recorded."""
+    locator = page.get_by_role(role, name=name, exact=True)
+    assert locator.count() >= 1, f"{page.url}: no {role} announced as {name!r}"
+    record(page, "announced", f"{role}: {name}")

@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import chromium_path
 
+from .a11y_report import RECORDS, Session, report_build, report_write
+
 # The journeys' fixtures (an office with slots, the local outbox, links to the live server).
 from .world import outbox, site_url, world  # noqa: F401
 
@@ -98,3 +100,50 @@ def pytest_runtest_makereport(item, call):
         except Exception:  # noqa: BLE001, S110 - a failed screenshot must not hide the real failure
             pass
     return report
+
+
+# The accessibility report (tests/browser/a11y_report.py): which browser tests ran and how they
+# ended, so that the report is written, or compared, only after a full run that passed.
+REPORT_TEST = "tests/test_accessibility_report.py"
+
+
+def _is_browser_test(item) -> bool:
+    return Path(str(item.path)).resolve().parent == Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    Session.collected = {item.nodeid for item in items if _is_browser_test(item)}
+    # The report's comparison needs the browser tests' records: it runs after them.
+    last = [item for item in items if item.nodeid.startswith(REPORT_TEST)]
+    items[:] = [item for item in items if item not in last] + last
+
+
+def pytest_deselected(items):
+    if any(_is_browser_test(item) for item in items):
+        Session.narrowed = True
+
+
+def pytest_runtest_logreport(report):
+    if report.nodeid not in Session.collected:
+        return
+    if report.failed or report.skipped:
+        Session.problems.append(report.nodeid)
+    elif report.when == "call":
+        Session.passed.add(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    target = os.environ.get("A11Y_REPORT")
+    if not target:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    reason = Session.complete() or (None if exitstatus == 0 else "the session failed")
+    if reason is None:
+        path = Path(target)
+        report_write(path, report_build(RECORDS))
+        message = f"accessibility report written to {path} ({len(RECORDS)} checks)"
+    else:
+        message = f"accessibility report NOT written: {reason}"
+        session.exitstatus = 1
+    if reporter is not None:
+        reporter.write_line(message)

@@ -1,9 +1,12 @@
 """Accessibility in the browser (WCAG 2.1 AA): axe-core on every public page and the main admin
-pages in both languages, the booking done with the keyboard alone, no sideways scroll at 320 px.
+pages in both languages, the booking done with the keyboard alone, no sideways scroll at 320 px,
+the words a screen reader says for links whose visible text is short. What these tests check is
+recorded for the published accessibility page (tests/browser/a11y_report.py).
 """
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from playwright.sync_api import expect
 
 from bookings.checklist import CHECKLIST_KEYS
@@ -12,7 +15,13 @@ from tests.factories import ConsentFactory
 from tests.helpers import NO_DETAILS
 from tests.helpers import journey_session as shared_journey_session
 
-from .a11y import assert_accessible, horizontal_overflow, with_axe
+from .a11y import (
+    assert_accessible,
+    assert_announced,
+    horizontal_overflow,
+    operated_by_keyboard,
+    with_axe,
+)
 from .world import admin_context, run_worker
 
 # The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
@@ -77,9 +86,17 @@ def test_every_public_page_passes_axe_and_fits_320_px(browser, live_url, world, 
         "/identify/received/",
         f"/terms/{world.office.bureau.code}/",
         "/privacy/",
+        "/accessibility/",
         f"/r/{reservation_access_token(reservation)}/",
     ]:
         check_page(page, live_url + path, language)
+    with translation.override(language):
+        assert_announced(
+            page,
+            "link",
+            f"{translation.gettext('Add to Google Calendar')} "
+            f"{translation.gettext('(opens in a new tab)')}",
+        )
     # A form sent empty: the error summary and the fields' messages.
     page.goto(f"{live_url}/identify/returning/")
     page.locator("main button[type=submit]").click()
@@ -98,6 +115,13 @@ def test_every_public_page_passes_axe_and_fits_320_px(browser, live_url, world, 
         "/book/check/",
     ]:
         check_page(page, live_url + path, language)
+    with translation.override(language):
+        # "Change" alone would not say what it changes.
+        assert_announced(
+            page,
+            "link",
+            f"{translation.gettext('Change')} {translation.gettext('the date and time')}",
+        )
     page.locator("main button[type=submit]").click()
     expect(page.locator("#reference")).to_be_visible()
     assert_accessible(page, "confirmation")
@@ -151,6 +175,7 @@ def _tab_to(page, selector: str, *, limit: int = 80) -> None:
         if page.evaluate(
             "(s) => document.activeElement && document.activeElement.matches(s)", selector
         ):
+            operated_by_keyboard(page)
             return
     raise AssertionError(f"{selector} cannot be reached with the Tab key")
 
