@@ -164,3 +164,14 @@ def require_host(request: MeetingRequest, provider: str) -> str:
     if not host:
         raise ConfigurationError(f"{provider}: the counselor has no account on the service")
     return host
+
+
+def parse_utc(value: object) -> dt.datetime | None:
+    """A service's ISO 8601 time ("…Z" or with an offset) in UTC; None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else None

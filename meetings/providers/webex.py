@@ -26,7 +26,15 @@ import httpx
 from ..credentials import Credentials
 from ..errors import NotFound, Transient
 from ..http import TOKENS, BearerSession, ProviderHttp, TokenCache, token_from
-from .base import Found, MeetingProvider, MeetingRef, MeetingRequest, new_passcode, require_host
+from .base import (
+    Found,
+    MeetingProvider,
+    MeetingRef,
+    MeetingRequest,
+    new_passcode,
+    parse_utc,
+    require_host,
+)
 
 logger = logging.getLogger("meetings")
 
@@ -59,16 +67,6 @@ def meeting_settings() -> dict:
 
 def _local(value: dt.datetime, timezone: str) -> str:
     return value.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
-
-
-def _parse(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else None
 
 
 class WebexProvider(MeetingProvider):
@@ -189,7 +187,7 @@ class WebexProvider(MeetingProvider):
         for meeting in self.http.json(response, "find").get("items") or []:
             if not isinstance(meeting, dict) or meeting.get("title") != request.title:
                 continue
-            start, end = _parse(meeting.get("start")), _parse(meeting.get("end"))
+            start, end = parse_utc(meeting.get("start")), parse_utc(meeting.get("end"))
             if start is None or end is None:
                 raise self.http.fail(Transient, "find", "meeting without start or end")
             minutes = int((end - start).total_seconds() // 60)

@@ -24,7 +24,15 @@ import httpx
 from ..credentials import Credentials
 from ..errors import NotFound, Transient
 from ..http import TOKENS, BearerSession, ProviderHttp, TokenCache, token_from
-from .base import Found, MeetingProvider, MeetingRef, MeetingRequest, new_passcode, require_host
+from .base import (
+    Found,
+    MeetingProvider,
+    MeetingRef,
+    MeetingRequest,
+    new_passcode,
+    parse_utc,
+    require_host,
+)
 
 TOKEN_URL = "https://zoom.us/oauth/token"  # noqa: S105 (an address, not a secret)
 API = "https://api.zoom.us/v2"
@@ -55,14 +63,6 @@ def meeting_settings() -> dict:
 
 def _utc(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_utc(value: str) -> dt.datetime | None:
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
-        return None
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else None
 
 
 class ZoomProvider(MeetingProvider):
@@ -179,7 +179,7 @@ class ZoomProvider(MeetingProvider):
         meeting_id = quote(str(listed.get("id", "")), safe="")
         response = self.session.request("GET", f"{API}/meetings/{meeting_id}", operation="find")
         meeting = self.http.json(response, "find")
-        start = _parse_utc(meeting.get("start_time", ""))
+        start = parse_utc(meeting.get("start_time", ""))
         if start is None:
             raise self.http.fail(Transient, "find", "meeting without start_time")
         return Found(self._ref(meeting, host), start, int(meeting.get("duration") or 0))
