@@ -41,3 +41,9 @@ def identify_returning_url() -> str:
 
 def booking_start_url() -> str:
     return _absolute("bookings:start")
+
+
+def my_reservations_url() -> str:
+    """「予約の確認」: the signed-in jobseeker's reservations (sign-in first when needed). The
+    link carries nothing about the person: the page asks who they are."""
+    return _absolute("bookings:mine")
