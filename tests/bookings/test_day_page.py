@@ -255,9 +255,7 @@ def test_a_page_is_not_made_for_an_office_the_jobseeker_has_just_left(world, mon
     from tests.factories import OfficeFactory
 
     left = OfficeFactory(bureau=world.office.bureau, code="z-left")
-    monkeypatch.setattr(
-        "portal.views.day_page_access", lambda **kwargs: (left.pk, False)
-    )
+    monkeypatch.setattr("portal.views.day_page_access", lambda **kwargs: (left.pk, False))
     client = sign_in_client(Client(), world.jobseeker)
     cached = set(cache._cache)
     response = client.get(DAY_URL)
