@@ -310,3 +310,20 @@ def test_a_change_and_a_booking_of_one_time_make_exactly_one(rounds):
     assert mine.status == ReservationStatus.CONFIRMED
     assert mine.slot_id in (world.slot.pk, target.pk)
     assert Reservation.objects.active().filter(jobseeker=world.jobseeker).count() == 1
+
+
+def test_a_moved_reservation_is_reminded_of_its_new_time(moving):
+    from notifications.services.sweep import reminder_sweep
+
+    reminders = Notification.objects.filter(kind=NotificationKind.REMINDER)
+    assert reminder_sweep(now=tokyo(2026, 12, 2, 17, 30)) == 1  # Thursday's, the day before
+    reservation_move(
+        reservation=moving.reservation,
+        slot=moving.friday,
+        jobseeker=moving.jobseeker,
+        now=tokyo(2026, 12, 2, 18, 0),
+    )
+    assert reminder_sweep(now=tokyo(2026, 12, 2, 18, 30)) == 0  # Friday's is not due yet
+    assert reminder_sweep(now=tokyo(2026, 12, 3, 17, 30)) == 1
+    assert reminder_sweep(now=tokyo(2026, 12, 3, 17, 45)) == 0  # once
+    assert sorted(reminders.values_list("sequence", flat=True)) == [0, 1]
