@@ -357,3 +357,8 @@ def upcoming_for_phone(*, jobseekers: QuerySet[Jobseeker], now: dt.datetime):
         .select_related("jobseeker", "slot__counselor", "office")
         .order_by("starts_at")
     )
+
+
+def has_free_times(*, jobseeker, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> bool:
+    """Whether the web journey could book a time between since and until now."""
+    return bool(_free_times(jobseeker=jobseeker, now=now, since=since, until=until))

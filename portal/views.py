@@ -83,6 +83,7 @@ from portal.pages import (
     render_page,
 )
 from portal.reservation import reservation_by_token
+from portal.waitlist_section import waitlist_section
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,9 @@ SESSION_TOUCHED = "journey_touched"
 SESSION_SIGNED_IN_AT = "journey_signed_in_at"
 # The office a first visit's registration request went to (for its phone number on the page).
 SESSION_REQUEST_OFFICE = "journey_request_office"
+# A day a signed-out visitor opened (the link of a 「空きが出たら知らせる」 email): shown once the
+# journey reaches the choice of a date, after signing in.
+SESSION_NEXT_DAY = "journey_next_day"
 
 GATE_ERRORS = (
     JobseekerSuspended,
@@ -208,6 +212,9 @@ def _next_step(request: HttpRequest, jobseeker: Jobseeker, now: dt.datetime) -> 
     if checklist_missing(request.session.get(SESSION_CHECKLIST)):
         return reverse("bookings:checklist")
     if not request.session.get(SESSION_SLOT):
+        next_day = request.session.pop(SESSION_NEXT_DAY, None)
+        if next_day:
+            return reverse("bookings:day", kwargs={"date": next_day})
         return reverse("bookings:calendar")
     if SESSION_DETAILS not in request.session:
         return reverse("bookings:details")
@@ -510,6 +517,8 @@ def day(request: HttpRequest, date: dt.date) -> HttpResponse:
     pk = journey_jobseeker_id(request)
     office_id = jobseeker_office_id(pk=pk) if pk else None
     if office_id is None:
+        # Signed in, the journey comes back to this day (the link of a waitlist email).
+        request.session[SESSION_NEXT_DAY] = date.isoformat()
         return redirect("bookings:identify")
     journey_keep_alive(request)
     return _day_page_cached(request, office_id, date)
@@ -523,10 +532,24 @@ def _day_journey(request: HttpRequest, jobseeker: Jobseeker, date: dt.date) -> H
         done = _choose(request, jobseeker, form)
         if done is not None:
             return done
-        return _day_page(request, jobseeker, chosen_day, form, timezone.now())[0]
+        return _day_page(
+            request,
+            jobseeker,
+            chosen_day,
+            form,
+            timezone.now(),
+            waitlist=waitlist_section(request, jobseeker, chosen_day),
+        )[0]
     # A query string, which the page does not use, is not cached: made-up ones would fill the
     # cache.
-    return _day_page(request, jobseeker, chosen_day, _time_form(request), timezone.now())[0]
+    return _day_page(
+        request,
+        jobseeker,
+        chosen_day,
+        _time_form(request),
+        timezone.now(),
+        waitlist=waitlist_section(request, jobseeker, chosen_day),
+    )[0]
 
 
 def _time_form(request: HttpRequest) -> TimeForm:
@@ -579,6 +602,8 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
         def render() -> tuple[tuple[str, ...], float]:
             # Made for this render and random: no text of the page can hold it.
             placeholder = secrets.token_hex(24)
+            # The jobseeker's own 「空きが出たら知らせる」 part is put in per request too.
+            waitlist_placeholder = secrets.token_hex(24)
             response, seconds = _day_page(
                 request,
                 jobseeker,
@@ -587,8 +612,9 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
                 now,
                 offices=offices,
                 csrf_token=placeholder,
+                waitlist=waitlist_placeholder,
             )
-            values = {"csrf_token": placeholder}
+            values = {"csrf_token": placeholder, "waitlist": waitlist_placeholder}
             if nonce := get_nonce(request):  # used while rendering: the page carries it
                 values["csp_nonce"] = str(nonce)
             return page_cut(response.content.decode(), values), seconds
@@ -605,6 +631,7 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
             {
                 "csrf_token": lambda: get_token(request),
                 "csp_nonce": lambda: str(get_nonce(request)),
+                "waitlist": lambda: waitlist_section(request, _jobseeker(request), chosen_day),
             },
         )
     )
