@@ -21,6 +21,8 @@ from bookings.services.waitlist import (
     waitlist_request_create,
     waitlist_withdraw,
 )
+from jobseekers.events import jobseeker_anonymised
+from jobseekers.models import Jobseeker
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from tests.backoffice.conftest import OFFICE_STAFF, make_user
 from tests.factories import (
@@ -103,6 +105,24 @@ def test_on_a_full_day_the_page_offers_to_tell_and_asking_shows_the_request(worl
     # The confirmation went to the outbox once, with the link to withdraw.
     [added] = Notification.objects.filter(kind=NotificationKind.WAITLIST_ADDED)
     assert added.waitlist_request == request and added.recipient == world.jobseeker.email
+
+
+def test_the_calendar_links_a_full_day_to_its_page(world):
+    client = sign_in_client(Client(), world.jobseeker)
+    free = client.get("/book/date/", {"month": "2026-12"}).content.decode()
+    _full_day(world)
+    full = client.get("/book/date/", {"month": "2026-12"}).content.decode()
+    assert f'href="{DAY_URL}"' in free and f'href="{DAY_URL}"' in full
+    assert "12/3：満席（空きが出たら知らせるよう申し込めます）" in full
+    # A day past the cut-off (today) is no link: there is nothing to wait for.
+    assert 'href="/book/date/2026-12-01/"' not in full
+
+
+def test_an_anonymised_jobseeker_waits_no_more(world):
+    request = _ask(world.jobseeker)
+    jobseeker_anonymised.send(sender=Jobseeker, jobseeker_id=world.jobseeker.pk, now=NOW)
+    request.refresh_from_db()
+    assert request.withdrawn_at is not None
 
 
 def test_the_cached_day_page_shows_each_jobseeker_their_own_state(world):

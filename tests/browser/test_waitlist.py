@@ -57,7 +57,11 @@ def test_asking_withdrawing_and_the_offer_on_a_phone(browser, live_url, world, o
     page = context.new_page()
     day_url = f"{live_url}/book/date/{world.day.isoformat()}/"
 
-    page.goto(day_url)
+    # From the calendar: the full day is a link (×), not a dead end.
+    page.goto(f"{live_url}/book/date/?month={world.day:%Y-%m}")
+    _checked(page, "calendar with a full day")
+    page.locator(f"a[href='/book/date/{world.day.isoformat()}/']").click()
+    expect(page).to_have_url(day_url)
     _checked(page, "full day")
     page.get_by_role("button", name=ASK).click()
     expect(page.get_by_role("button", name=WITHDRAW)).to_be_visible()
