@@ -225,3 +225,18 @@ class NotInSession(BookingError):
     default_message = _(
         "A follow-up can be booked only from a consultation that is being held or was held today."
     )
+
+
+class WaitlistNotOpen(BookingError):
+    """Nothing to wait for: no day of the range can still be booked online."""
+
+    code = "waitlist_not_open"
+    default_message = _(
+        "Times on these days can no longer be booked online (a closed day, past the booking "
+        "cut-off, or not yet open), so we cannot tell you of one. Please choose another date."
+    )
+
+
+class WaitlistNotFound(BookingError):
+    code = "waitlist_not_found"
+    default_message = _("This request was not found. It may have been withdrawn already.")

@@ -230,6 +230,9 @@ class CalendarDay:
     in_month: bool
     free: int
     reason: str | None
+    # Open for booking but every time taken (or none yet): the day page offers
+    # 「空きが出たら知らせる」.
+    full: bool = False
 
     @property
     def available(self) -> bool:
@@ -287,13 +290,15 @@ def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMo
         week = []
         for _i in range(7):
             free = counts.get(day, 0)
-            reason = None
+            reason, full = None, False
             if not free:
-                reason = _unavailable_reason(
+                reason, full = _unavailable_reason(
                     day=day, today=today, horizon=horizon, closed=closed, office=office, now=now
                 )
             week.append(
-                CalendarDay(date=day, in_month=day.month == month.month, free=free, reason=reason)
+                CalendarDay(
+                    date=day, in_month=day.month == month.month, free=free, reason=reason, full=full
+                )
             )
             day += dt.timedelta(days=1)
         weeks.append(week)
@@ -306,22 +311,23 @@ def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMo
     )
 
 
-def _unavailable_reason(*, day, today, horizon, closed, office, now) -> str:
+def _unavailable_reason(*, day, today, horizon, closed, office, now) -> tuple[str, bool]:
+    """Why a day has no free time, and whether it is open for booking all the same (full)."""
     if day < today:
-        return _("Past date")
+        return _("Past date"), False
     reason = closed_reason(day, closed)
     if reason:
-        return reason
+        return reason, False
     deadline = booking_deadline(
         starts_at=dt.datetime.combine(day, dt.time(12), tzinfo=TOKYO),
         cutoff_days_before=office.cutoff_days_before,
         cutoff_hour=office.cutoff_hour,
     )
     if now >= deadline:
-        return _("Bookings closed: a consultation must be booked by the day before")
+        return _("Bookings closed: a consultation must be booked by the day before"), False
     if day >= horizon:
-        return _("Not yet open for booking")
-    return _("No free times")
+        return _("Not yet open for booking"), False
+    return _("No free times"), True
 
 
 def free_slots(
@@ -425,3 +431,8 @@ def upcoming_reservations_exist(*, jobseeker: Jobseeker, now: dt.datetime) -> bo
     return Reservation.objects.filter(
         jobseeker=jobseeker, status=ReservationStatus.CONFIRMED, starts_at__gt=now
     ).exists()
+
+
+def has_free_times(*, jobseeker, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> bool:
+    """Whether the web journey could book a time between since and until now."""
+    return bool(_free_times(jobseeker=jobseeker, now=now, since=since, until=until))

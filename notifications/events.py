@@ -15,6 +15,8 @@ from bookings.events import (
     reservation_cancelled,
     reservation_moved,
     reservations_no_show,
+    waitlist_offered,
+    waitlist_requested,
 )
 from bookings.models import Reservation
 from consent.events import terms_version_published
@@ -34,6 +36,7 @@ from .services.outbox import (
     invitation_queue,
     no_show_queue_many,
     notification_queue,
+    waitlist_queue,
 )
 
 
@@ -62,6 +65,17 @@ def on_reservation_moved(sender, *, reservation_id, now, **kwargs) -> None:
 @receiver(reservations_no_show, dispatch_uid="notifications.reservations_no_show")
 def on_reservations_no_show(sender, *, reservation_ids, now, **kwargs) -> None:
     no_show_queue_many(reservation_ids=reservation_ids, now=now)
+
+
+@receiver(waitlist_requested, dispatch_uid="notifications.waitlist_requested")
+def on_waitlist_requested(sender, *, request_ids, now, **kwargs) -> None:
+    # A record of the request in the jobseeker's inbox, with the link to withdraw it.
+    waitlist_queue(kind=NotificationKind.WAITLIST_ADDED, request_ids=request_ids, now=now)
+
+
+@receiver(waitlist_offered, dispatch_uid="notifications.waitlist_offered")
+def on_waitlist_offered(sender, *, request_ids, now, **kwargs) -> None:
+    waitlist_queue(kind=NotificationKind.WAITLIST_OFFER, request_ids=request_ids, now=now)
 
 
 @receiver(sign_in_link_created, dispatch_uid="notifications.sign_in_link_created")

@@ -17,10 +17,13 @@ class NotificationKind(models.TextChoices):
     SIGN_IN_UNKNOWN = "sign_in_unknown", _("Sign-in request without a match")
     REGISTRATION_LINK = "registration_link", _("Link to send a registration request")
     REGISTERED = "registered", _("Registration confirmed")
+    WAITLIST_ADDED = "waitlist_added", _("Asked to be told of a free time")
+    WAITLIST_OFFER = "waitlist_offer", _("A time has become free")
 
 
 # Kinds whose email carries a one-time link (jobseekers.SignInToken), derived when it is sent.
 LINK_KINDS = [NotificationKind.SIGN_IN, NotificationKind.REGISTRATION_LINK]
+WAITLIST_KINDS = [NotificationKind.WAITLIST_ADDED, NotificationKind.WAITLIST_OFFER]
 
 
 class NotificationStatus(models.TextChoices):
@@ -67,6 +70,14 @@ class Notification(models.Model):
     # (the link is derived from the token's nonce and the secret key when the email is sent).
     sign_in_token = models.ForeignKey(
         "jobseekers.SignInToken",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    # The 「空きが出たら知らせる」 request a waitlist email is about.
+    waitlist_request = models.ForeignKey(
+        "bookings.WaitlistRequest",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

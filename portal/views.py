@@ -86,6 +86,7 @@ from portal.pages import (
     render_page,
 )
 from portal.reservation import reservation_by_token
+from portal.waitlist_section import waitlist_section
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,9 @@ SESSION_CHANGE = "journey_change"
 SESSION_BOOKED = "journey_booked"
 # Where to go after signing in ("mine": 「予約の確认」, asked for while signed out).
 SESSION_AFTER_SIGN_IN = "journey_after_sign_in"
+# A day a signed-out visitor opened (the link of a 「空きが出たら知らせる」 email): shown once the
+# journey reaches the choice of a date, after signing in.
+SESSION_NEXT_DAY = "journey_next_day"
 
 GATE_ERRORS = (
     JobseekerSuspended,
@@ -219,6 +223,9 @@ def _next_step(request: HttpRequest, jobseeker: Jobseeker, now: dt.datetime) -> 
     if checklist_missing(request.session.get(SESSION_CHECKLIST)):
         return reverse("bookings:checklist")
     if not request.session.get(SESSION_SLOT):
+        next_day = request.session.pop(SESSION_NEXT_DAY, None)
+        if next_day:
+            return reverse("bookings:day", kwargs={"date": next_day})
         return reverse("bookings:calendar")
     if SESSION_DETAILS not in request.session:
         return reverse("bookings:details")
@@ -579,6 +586,8 @@ def day(request: HttpRequest, date: dt.date) -> HttpResponse:
         else (None, False)
     )
     if office_id is None:
+        # Signed in, the journey comes back to this day (the link of a waitlist email).
+        request.session[SESSION_NEXT_DAY] = date.isoformat()
         return redirect("bookings:identify")
     if gated:
         return redirect("bookings:gate")
@@ -596,10 +605,24 @@ def _day_journey(request: HttpRequest, jobseeker: Jobseeker, date: dt.date) -> H
         done = _choose(request, jobseeker, form)
         if done is not None:
             return done
-        return _day_page(request, jobseeker, chosen_day, form, timezone.now())[0]
+        return _day_page(
+            request,
+            jobseeker,
+            chosen_day,
+            form,
+            timezone.now(),
+            waitlist=waitlist_section(request, jobseeker, chosen_day),
+        )[0]
     # A query string, which the page does not use, is not cached: made-up ones would fill the
     # cache.
-    return _day_page(request, jobseeker, chosen_day, _time_form(request), timezone.now())[0]
+    return _day_page(
+        request,
+        jobseeker,
+        chosen_day,
+        _time_form(request),
+        timezone.now(),
+        waitlist=waitlist_section(request, jobseeker, chosen_day),
+    )[0]
 
 
 def _time_form(request: HttpRequest) -> TimeForm:
@@ -652,6 +675,8 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
         def render() -> tuple[tuple[str, ...], float]:
             # Made for this render and random: no text of the page can hold it.
             placeholder = secrets.token_hex(24)
+            # The jobseeker's own 「空きが出たら知らせる」 part is put in per request too.
+            waitlist_placeholder = secrets.token_hex(24)
             response, seconds = _day_page(
                 request,
                 jobseeker,
@@ -660,8 +685,9 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
                 now,
                 offices=offices,
                 csrf_token=placeholder,
+                waitlist=waitlist_placeholder,
             )
-            values = {"csrf_token": placeholder}
+            values = {"csrf_token": placeholder, "waitlist": waitlist_placeholder}
             if nonce := get_nonce(request):  # used while rendering: the page carries it
                 values["csp_nonce"] = str(nonce)
             return page_cut(response.content.decode(), values), seconds
@@ -678,6 +704,7 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
             {
                 "csrf_token": lambda: get_token(request),
                 "csp_nonce": lambda: str(get_nonce(request)),
+                "waitlist": lambda: waitlist_section(request, _jobseeker(request), chosen_day),
             },
         )
     )
