@@ -245,15 +245,24 @@ def test_the_reservation_page_reads_as_a_summary_with_the_checklist_and_history(
     assert reservation.status == ReservationStatus.CONFIRMED
 
 
-def test_the_reservation_page_as_a_counselor_and_a_bureau_administrator(
-    client, counselor, bureau_user, day
-):
-    url = reverse("admin:bookings_reservation_change", args=[day["next"].pk])
-    for user in (counselor.user, bureau_user):
-        staff_login(client, user)
+@pytest.mark.parametrize("role", ["counselor", "staff_user", "bureau_user"])
+def test_each_page_opens_for_the_roles_of_the_office_and_its_bureau(client, day, role, request):
+    user = request.getfixturevalue(role)
+    user = user.user if role == "counselor" else user
+    staff_login(client, user)
+    held, upcoming = day["held"], day["next"]
+    pages = [
+        reverse("admin:bookings_reservation_today"),
+        reverse("admin:bookings_reservation_change", args=[upcoming.pk]),
+        reverse("admin:bookings_reservation_session", args=[upcoming.pk]),
+        reverse("admin:bookings_reservation_follow_up", args=[held.pk]),
+    ]
+    for url in pages:
         page = client.get(url)
-        assert page.status_code == 200
-        assert "髙橋 りん" in _visible(_text(page))
+        assert page.status_code == 200, url
+        html = _text(page)
+        assert upcoming.jobseeker.full_name in html or held.jobseeker.full_name in html, url
+        _assert_no_utc_no_json(html)
 
 
 # The session page ----------------------------------------------------------------------
