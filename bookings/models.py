@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import format_jp_datetime
 from offices.models import Office
 
 # Art 6(1): a consultation lasts 30 minutes.
@@ -21,9 +22,14 @@ class Counselor(models.Model):
     """A job counselor (職業相談員) who holds consultations."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counselor"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="counselor",
+        verbose_name=_("user"),
     )
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="counselors")
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="counselors", verbose_name=_("office")
+    )
     display_name = models.CharField(_("display name"), max_length=100)
     meeting_room_url = models.URLField(_("personal meeting room URL"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -50,7 +56,9 @@ class Weekday(models.IntegerChoices):
 class WeeklyAvailability(models.Model):
     """A counselor's weekly pattern: on this weekday, consultations from start to end."""
 
-    counselor = models.ForeignKey(Counselor, on_delete=models.CASCADE, related_name="patterns")
+    counselor = models.ForeignKey(
+        Counselor, on_delete=models.CASCADE, related_name="patterns", verbose_name=_("counselor")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("to"))
@@ -84,15 +92,19 @@ class SlotStatus(models.TextChoices):
 class Slot(models.Model):
     """Thirty minutes of one counselor's time (Art 6(1)); never overlapping another of theirs."""
 
-    counselor = models.ForeignKey(Counselor, on_delete=models.PROTECT, related_name="slots")
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="slots")
+    counselor = models.ForeignKey(
+        Counselor, on_delete=models.PROTECT, related_name="slots", verbose_name=_("counselor")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="slots", verbose_name=_("office")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(
         _("status"), max_length=10, choices=SlotStatus, default=SlotStatus.OPEN
     )
     blocked_reason = models.CharField(_("reason for blocking"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("slot")
@@ -114,7 +126,7 @@ class Slot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.counselor} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.counselor} {format_jp_datetime(self.starts_at)}"
 
 
 class ReservationStatus(models.TextChoices):
@@ -158,10 +170,17 @@ class Reservation(models.Model):
 
     reference = models.CharField(_("reference"), max_length=12, unique=True)
     jobseeker = models.ForeignKey(
-        "jobseekers.Jobseeker", on_delete=models.PROTECT, related_name="reservations"
+        "jobseekers.Jobseeker",
+        on_delete=models.PROTECT,
+        related_name="reservations",
+        verbose_name=_("jobseeker"),
     )
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations")
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="reservations")
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("slot")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("office")
+    )
     # Denormalised from the slot so that the no-show sweep and the day view need no join.
     starts_at = models.DateTimeField(_("starts at"))
     status = models.CharField(
@@ -183,14 +202,23 @@ class Reservation(models.Model):
     # Art 2(2), 5, 13: the environment checklist as confirmed at booking.
     environment_checklist = models.JSONField(_("environment checklist"), default=dict, blank=True)
     meeting_url = models.URLField(_("meeting URL"), max_length=300, blank=True)
-    meeting_url_problem = models.CharField(max_length=200, blank=True)
-    access_nonce = models.CharField(max_length=32)
-    access_token_hash = models.CharField(max_length=64, unique=True)
+    meeting_url_problem = models.CharField(
+        max_length=200, blank=True, verbose_name=_("meeting URL problem")
+    )
+    access_nonce = models.CharField(max_length=32, verbose_name=_("access nonce"))
+    access_token_hash = models.CharField(
+        max_length=64, unique=True, verbose_name=_("access token hash")
+    )
     # ICS SEQUENCE: bumped on each change a calendar must see.
-    sequence = models.PositiveIntegerField(default=0)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("invitation revision"))
     late_notice_at = models.DateTimeField(_("late notice at"), null=True, blank=True)
     late_notice_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("late notice recorded by"),
     )
     late_notice_note = models.CharField(_("late notice note"), max_length=200, blank=True)
     late_notice_caller = models.CharField(_("late notice: who called"), max_length=100, blank=True)
@@ -200,19 +228,31 @@ class Reservation(models.Model):
     end_reason = models.CharField(_("reason for ending early"), max_length=500, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
-    cancel_channel = models.CharField(max_length=10, choices=CancelChannel, blank=True)
+    cancel_channel = models.CharField(
+        max_length=10, choices=CancelChannel, blank=True, verbose_name=_("cancelled through")
+    )
     cancel_caller = models.CharField(_("who called"), max_length=100, blank=True)
     cancel_called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
     cancel_note = models.CharField(_("cancellation note"), max_length=500, blank=True)
-    no_show_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True, verbose_name=_("no-show recorded at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("booked by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ReservationQuerySet.as_manager()
 
