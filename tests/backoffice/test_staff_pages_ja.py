@@ -71,7 +71,8 @@ ALLOWED_WORDS = {
 }
 # Attributes whose text a person reads or hears.
 SPOKEN_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
-URL_OR_EMAIL = re.compile(r"(https?://\S+|[\w.+-]+@[\w-]+(\.[\w-]+)+|/[\w/.\-?=&%]+)")
+URL_OR_EMAIL = re.compile(r"(https?://\S+|[\w.+-]+@[\w-]+(\.[\w-]+)+)")
+PATH = re.compile(r"/[\w/.\-?=&%]+")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
 
@@ -158,10 +159,10 @@ def seeded_ascii(world: World) -> list[str]:
 def english_words(html: str, data: list[str]) -> list[str]:
     found = []
     for part in visible_text(html):
-        text = part
+        text = URL_OR_EMAIL.sub(" ", part)
         for value in data:
             text = text.replace(value, " ")
-        text = URL_OR_EMAIL.sub(" ", text)
+        text = PATH.sub(" ", text)
         for word in WORD.findall(text):
             if word not in ALLOWED_WORDS:
                 found.append(word)
