@@ -10,12 +10,14 @@ from django.db.models.functions import Replace
 
 from core.names import name_key
 
-from .models import NAME_KEY_SEPARATOR, Jobseeker
+from .models import NAME_KEY_SEPARATOR, Jobseeker, jobseeker_name_key
 from .numbers import normalize_jobseeker_number
 
 
-def jobseekers_search(*, queryset: QuerySet[Jobseeker], term: str) -> QuerySet[Jobseeker]:
-    """Find by 求職番号 typed any way a person types it, or by name (kanji or kana, any spacing)."""
+def jobseekers_search(*, queryset: QuerySet, term: str) -> QuerySet:
+    """Find by 求職番号 typed any way a person types it, or by name as staff type it (kanji
+    variants, kanji or kana of either kind, any width or spacing: core.names.name_key), among
+    jobseekers or registration requests."""
     text = unicodedata.normalize("NFKC", term or "").strip()
     if not text:
         return queryset.none()
@@ -35,7 +37,15 @@ def jobseekers_search(*, queryset: QuerySet[Jobseeker], term: str) -> QuerySet[J
     key = name_key(term)
     if not key or NAME_KEY_SEPARATOR in key:
         return queryset.none()
-    return queryset.filter(name_key__contains=key)
+    if queryset.model is Jobseeker:
+        return queryset.filter(name_key__contains=key)
+    # Registration requests keep no key column (few, and kept a short time): their names are
+    # keyed here, the same way.
+    names = queryset.values_list(
+        "pk", "family_name", "given_name", "family_name_kana", "given_name_kana"
+    )
+    found = [pk for pk, *parts in names if key in jobseeker_name_key(*parts)]
+    return queryset.filter(pk__in=found)
 
 
 def jobseeker_office_id(*, pk: int) -> int | None:

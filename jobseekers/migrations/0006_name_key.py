@@ -36,7 +36,11 @@ class Migration(migrations.Migration):
             model_name="jobseeker",
             name="name_key",
             field=models.CharField(
-                blank=True, editable=False, max_length=210, verbose_name="name search key"
+                blank=True,
+                db_default="",
+                editable=False,
+                max_length=210,
+                verbose_name="name search key",
             ),
         ),
         migrations.RunPython(fill_name_keys, migrations.RunPython.noop, elidable=True),

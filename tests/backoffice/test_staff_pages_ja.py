@@ -298,6 +298,12 @@ def test_no_staff_page_shows_a_utc_time(world, role):
     pages = rendered(world, role)
     problems = {url: found for url, html in pages if (found := utc_renderings(html))}
     assert not problems, f"{len(problems)} pages show UTC times:\n" + _report(problems)
+    # Not vacuous, and as the jobseekers' pages write it: the 10:00 consultation of the 13th.
+    shown = {url for url, html in pages if "2027年1月13日（水）10:00" in html}
+    reservation = world.a.reservations[0]
+    assert reverse("admin:bookings_reservation_changelist") in shown
+    assert reverse("admin:bookings_reservation_change", args=[reservation.pk]) in shown
+    assert reverse("admin:bookings_slot_changelist") in shown
 
 
 def test_the_checks_catch_what_they_look_for():

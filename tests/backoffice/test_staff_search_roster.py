@@ -198,3 +198,23 @@ def test_the_reservation_list_names_the_jobseeker_and_offers_no_session_on_cance
     assert "css/admin-site.css" in html
     css = Path(finders.find("css/admin-site.css")).read_text(encoding="utf-8")
     assert ".reference {\n    white-space: nowrap;" in css
+
+
+def test_registration_requests_are_found_by_a_kanji_variant(office):
+    from jobseekers.models import RegistrationRequest
+
+    request = RegistrationRequest.objects.create(
+        office=office,
+        number=f"{office.registration_code}-00000009",
+        family_name="髙橋",
+        given_name="りん",
+        family_name_kana="タカハシ",
+        given_name_kana="リン",
+        email="rin@example.jp",
+        created_at=tokyo(2026, 6, 1, 10),
+        received_at=tokyo(2026, 6, 1, 10),
+    )
+    for typed in ("高橋", "たかはし りん"):
+        found = jobseekers_search(queryset=RegistrationRequest.objects.all(), term=typed)
+        assert list(found) == [request]
+    assert not jobseekers_search(queryset=RegistrationRequest.objects.all(), term="高田").exists()
