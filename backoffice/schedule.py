@@ -76,7 +76,11 @@ def schedule_view(request: HttpRequest, days: int) -> HttpResponse:
         http_status = 400
     start = day - dt.timedelta(days=day.weekday()) if days == 7 else day
     schedule = schedule_days(
-        offices=scoped_queryset(request, Office), start=start, days=days, counselor=counselor
+        offices=scoped_queryset(request, Office),
+        start=start,
+        days=days,
+        counselor=counselor,
+        now=now,
     )
     audit_record_views(
         actor=user,

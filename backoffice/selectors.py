@@ -5,9 +5,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from bookings.models import Counselor, Reservation, ReservationStatus, Slot
 from bookings.selectors import ATTENDED
+from bookings.services.waitlist import waitlist_waiting_counts
 from core.calendar import TOKYO, closed_reason, tokyo_day_bounds
 from jobseekers.models import EmailProblem, Jobseeker, RegistrationStatus
 from notifications.selectors import reservations_invitation_unsent, with_invitation_status
@@ -19,6 +21,8 @@ class ScheduleDay:
     day: dt.date
     closed: str | None
     slots: list[Slot]
+    # Jobseekers of these offices waiting to be told of a free time on the day (「空き待ち」).
+    waiting: int = 0
 
 
 def schedule_days(
@@ -27,11 +31,14 @@ def schedule_days(
     start: dt.date,
     days: int,
     counselor: Counselor | None = None,
+    now: dt.datetime | None = None,
 ) -> list[ScheduleDay]:
     """The slots of each day with their active reservation (`slot.booking`), Asia/Tokyo days.
 
-    Each booking carries `invitation_status` for the day view.
+    Each booking carries `invitation_status` for the day view; each day the number of
+    jobseekers of `offices` waiting for a free time on it.
     """
+    now = now or timezone.now()
     since, until = tokyo_day_bounds(start, start + dt.timedelta(days=days - 1))
     slots = (
         Slot.objects.filter(office__in=offices, starts_at__gte=since, starts_at__lt=until)
@@ -60,11 +67,15 @@ def schedule_days(
         if len(office_list) == 1
         else set()
     )
+    waiting = waitlist_waiting_counts(
+        offices=offices, first=start, last=start + dt.timedelta(days=days - 1), now=now
+    )
     return [
         ScheduleDay(
             day=day,
             closed=closed_reason(day, own_closed),
             slots=by_day.get(day, []),
+            waiting=waiting.get(day, 0),
         )
         for day in (start + dt.timedelta(days=n) for n in range(days))
     ]

@@ -147,7 +147,7 @@ def page_fill(parts: tuple[str, ...], values: Mapping[str, Callable[[], str]]) -
 
 # Part of the key of every kept page: a change of what is kept (its shape) changes it, so that
 # during a rolling release no process reads a copy written by a process of the other release.
-PAGE_FORMAT = 2
+PAGE_FORMAT = 3
 
 
 def cached_page(*, office_id: int, variant: tuple, prepare):

@@ -49,6 +49,28 @@ class CutoffPassed(BookingError):
     )
 
 
+class ChangeNotAllowed(BookingError):
+    code = "change_not_allowed"
+    default_message = _(
+        "The time of this reservation cannot be changed online. Please phone your Hello Work "
+        "office."
+    )
+
+
+class ChangeCutoffPassed(BookingError):
+    code = "change_cutoff_passed"
+    default_message = _(
+        "The time of this reservation can no longer be changed online: changes close at the "
+        "end of the day before the consultation (Article 6(1) of the terms). To cancel or if "
+        "you will be late, please phone your Hello Work office."
+    )
+
+
+class SameTime(BookingError):
+    code = "same_time"
+    default_message = _("This is the time you have already booked. Please choose another time.")
+
+
 class BeyondHorizon(BookingError):
     code = "beyond_horizon"
     default_message = _("This day is further ahead than bookings are open.")
@@ -203,3 +225,18 @@ class NotInSession(BookingError):
     default_message = _(
         "A follow-up can be booked only from a consultation that is being held or was held today."
     )
+
+
+class WaitlistNotOpen(BookingError):
+    """Nothing to wait for: no day of the range can still be booked online."""
+
+    code = "waitlist_not_open"
+    default_message = _(
+        "Times on these days can no longer be booked online (a closed day, past the booking "
+        "cut-off, or not yet open), so we cannot tell you of one. Please choose another date."
+    )
+
+
+class WaitlistNotFound(BookingError):
+    code = "waitlist_not_found"
+    default_message = _("This request was not found. It may have been withdrawn already.")

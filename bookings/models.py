@@ -243,6 +243,9 @@ class Reservation(models.Model):
     cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
     cancel_note = models.CharField(_("cancellation note"), max_length=500, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True, verbose_name=_("no-show recorded at"))
+    # The jobseeker changed the time online (`reservation_move`): when, and the start it had.
+    rescheduled_at = models.DateTimeField(_("time changed at"), null=True, blank=True)
+    rescheduled_from = models.DateTimeField(_("previous start"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -306,3 +309,79 @@ class Reservation(models.Model):
     @property
     def no_show_deadline(self) -> dt.datetime:
         return self.starts_at + NO_SHOW_AFTER
+
+
+class WaitlistScope(models.TextChoices):
+    DAY = "day", _("This day")
+    WEEK = "week", _("This week")
+
+
+# A request that still waits: not yet told, not withdrawn. It also expires with its range (a
+# query condition: `WaitlistQuerySet.active` adds `last_day >= today`), so no sweep is needed.
+WAITING = Q(notified_at__isnull=True, withdrawn_at__isnull=True)
+
+
+class WaitlistQuerySet(models.QuerySet):
+    def active(self, *, today: dt.date) -> "WaitlistQuerySet":
+        """The requests still waiting on `today` (Asia/Tokyo): not told, not withdrawn, and
+        their range not over."""
+        return self.filter(WAITING, last_day__gte=today)
+
+
+class WaitlistRequest(models.Model):
+    """「空きが出たら知らせる」: a jobseeker asks to be emailed when a time frees up on a day or
+    in a week (Monday to Sunday) with no free time. Nothing is held for them: the email says
+    a time is free, and whoever books first has it."""
+
+    jobseeker = models.ForeignKey(
+        "jobseekers.Jobseeker",
+        on_delete=models.CASCADE,
+        related_name="waitlist_requests",
+        verbose_name=_("jobseeker"),
+    )
+    # The jobseeker's office when they asked: the times they see are its (or its bureau's).
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="waitlist_requests", verbose_name=_("office")
+    )
+    scope = models.CharField(_("range"), max_length=10, choices=WaitlistScope)
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("to"))
+    created_at = models.DateTimeField(_("asked at"))
+    notified_at = models.DateTimeField(_("told at"), null=True, blank=True)
+    # The day of the time that freed up: the day the email links to.
+    offered_day = models.DateField(null=True, blank=True, verbose_name=_("day offered"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # For the withdraw link of the emails (bookings.services.waitlist.waitlist_withdraw_token).
+    access_nonce = models.CharField(max_length=32)
+
+    objects = WaitlistQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request to be told of a free time")
+        verbose_name_plural = _("requests to be told of a free time")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=F("last_day"))
+                & Q(last_day__lte=F("first_day") + dt.timedelta(days=6)),
+                name="waitlist_range_within_a_week",
+            ),
+            # One waiting request per jobseeker and range (asked twice: the same request).
+            models.UniqueConstraint(
+                fields=["jobseeker", "first_day", "last_day"],
+                condition=WAITING,
+                name="waitlist_one_active_per_range",
+                violation_error_message=_("You have already asked to be told about these days."),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["office", "first_day", "last_day"],
+                condition=WAITING,
+                name="waitlist_waiting_idx",
+            ),
+            models.Index(fields=["jobseeker", "last_day"], name="waitlist_jobseeker_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jobseeker_id} {self.first_day}–{self.last_day}"

@@ -9,11 +9,18 @@ from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from core.calendar import TOKYO, booking_deadline, closed_reason, tokyo_date, tokyo_day_bounds
-from jobseekers.models import Jobseeker
+from jobseekers.models import Jobseeker, RegistrationStatus
 from offices.models import Office
 
 from .availability import cached_free_starts
-from .models import Counselor, Reservation, ReservationStatus, Slot, SlotStatus
+from .models import (
+    Counselor,
+    Reservation,
+    ReservationSource,
+    ReservationStatus,
+    Slot,
+    SlotStatus,
+)
 from .services.reservations import horizon_end, slot_deadline
 
 
@@ -223,6 +230,9 @@ class CalendarDay:
     in_month: bool
     free: int
     reason: str | None
+    # Open for booking but every time taken (or none yet): the day page offers
+    # 「空きが出たら知らせる」.
+    full: bool = False
 
     @property
     def available(self) -> bool:
@@ -280,13 +290,15 @@ def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMo
         week = []
         for _i in range(7):
             free = counts.get(day, 0)
-            reason = None
+            reason, full = None, False
             if not free:
-                reason = _unavailable_reason(
+                reason, full = _unavailable_reason(
                     day=day, today=today, horizon=horizon, closed=closed, office=office, now=now
                 )
             week.append(
-                CalendarDay(date=day, in_month=day.month == month.month, free=free, reason=reason)
+                CalendarDay(
+                    date=day, in_month=day.month == month.month, free=free, reason=reason, full=full
+                )
             )
             day += dt.timedelta(days=1)
         weeks.append(week)
@@ -299,22 +311,23 @@ def calendar_month(*, jobseeker, month: dt.date, now: dt.datetime) -> CalendarMo
     )
 
 
-def _unavailable_reason(*, day, today, horizon, closed, office, now) -> str:
+def _unavailable_reason(*, day, today, horizon, closed, office, now) -> tuple[str, bool]:
+    """Why a day has no free time, and whether it is open for booking all the same (full)."""
     if day < today:
-        return _("Past date")
+        return _("Past date"), False
     reason = closed_reason(day, closed)
     if reason:
-        return reason
+        return reason, False
     deadline = booking_deadline(
         starts_at=dt.datetime.combine(day, dt.time(12), tzinfo=TOKYO),
         cutoff_days_before=office.cutoff_days_before,
         cutoff_hour=office.cutoff_hour,
     )
     if now >= deadline:
-        return _("Bookings closed: a consultation must be booked by the day before")
+        return _("Bookings closed: a consultation must be booked by the day before"), False
     if day >= horizon:
-        return _("Not yet open for booking")
-    return _("No free times")
+        return _("Not yet open for booking"), False
+    return _("No free times"), True
 
 
 def free_slots(
@@ -357,3 +370,69 @@ def upcoming_for_phone(*, jobseekers: QuerySet[Jobseeker], now: dt.datetime):
         .select_related("jobseeker", "slot__counselor", "office")
         .order_by("starts_at")
     )
+
+
+def day_page_access(
+    *, jobseeker_id: int, now: dt.datetime, count_limit: bool = True
+) -> tuple[int | None, bool]:
+    """(office id, whether the booking gates stop them) of a signed-in jobseeker still on record.
+
+    The slot-choice page served from the cache reads its jobseeker with this one statement: the
+    office the page belongs to, and `booking_gate`'s rules (suspended, registration unverified
+    where the office requires it or expired, and, unless `count_limit` is False, the upcoming
+    web bookings at the office's limit) so that a gated jobseeker who types the day's URL meets
+    the gate, not a calendar. Plain SQL, as the ORM's query building costs several times what
+    PostgreSQL takes to answer (the journey's busiest page). (None, False) when not on record.
+    """
+    # Only table and column names (from the models) are formatted in; values are bound.
+    jobseekers, offices = Jobseeker._meta.db_table, Office._meta.db_table
+    reservations = Reservation._meta.db_table
+    sql = (
+        f"SELECT j.office_id, (j.suspended OR (j.registration_status = %s "  # noqa: S608
+        "AND NOT o.unverified_may_book) OR (j.registration_valid_until IS NOT NULL AND "
+        "j.registration_valid_until < %s) OR (%s AND (SELECT COUNT(*) FROM "
+        f"{reservations} r WHERE r.jobseeker_id = j.id AND r.status = %s AND r.source = %s "
+        "AND r.starts_at > %s) >= o.max_upcoming_web_bookings)) "
+        f"FROM {jobseekers} j JOIN {offices} o ON o.id = j.office_id "
+        "WHERE j.id = %s AND j.anonymised_at IS NULL"
+    )
+    params = [
+        RegistrationStatus.UNVERIFIED.value,
+        tokyo_date(now),
+        count_limit,
+        ReservationStatus.CONFIRMED.value,
+        ReservationSource.WEB.value,
+        now,
+        jobseeker_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    return row[0], bool(row[1])
+
+
+def reservations_of_jobseeker(*, jobseeker: Jobseeker, now: dt.datetime) -> tuple[list, list]:
+    """(upcoming, past) reservations of the jobseeker for 「予約の確認」: upcoming are the
+    confirmed ones not started yet, soonest first; past are the rest, latest first (a year)."""
+    rows = list(
+        Reservation.objects.filter(jobseeker=jobseeker, starts_at__gte=now - dt.timedelta(days=366))
+        .select_related("office", "slot")
+        .order_by("starts_at")
+    )
+    upcoming = [r for r in rows if r.status == ReservationStatus.CONFIRMED and r.starts_at > now]
+    past = [r for r in reversed(rows) if r not in upcoming]
+    return upcoming, past
+
+
+def upcoming_reservations_exist(*, jobseeker: Jobseeker, now: dt.datetime) -> bool:
+    """Whether the jobseeker holds a confirmed reservation that has not started."""
+    return Reservation.objects.filter(
+        jobseeker=jobseeker, status=ReservationStatus.CONFIRMED, starts_at__gt=now
+    ).exists()
+
+
+def has_free_times(*, jobseeker, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> bool:
+    """Whether the web journey could book a time between since and until now."""
+    return bool(_free_times(jobseeker=jobseeker, now=now, since=since, until=until))

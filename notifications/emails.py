@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from bookings.checklist import CHECKLIST_ITEMS
-from core.calendar import format_jp_range
+from bookings.models import SLOT_LENGTH
+from core.calendar import format_jp_date, format_jp_range
 from jobseekers.signin import SIGN_IN_LIFETIME, sign_in_url
 
 from .errors import NotificationError
@@ -32,14 +33,17 @@ from .ics import (
     reservation_ics,
 )
 from .links import (
+    booking_day_url,
     booking_start_url,
     identify_returning_url,
     identify_url,
+    my_reservations_url,
     reservation_page_url,
     site_domain,
     site_url,
+    waitlist_withdraw_url,
 )
-from .models import LINK_KINDS, Notification, NotificationKind
+from .models import LINK_KINDS, WAITLIST_KINDS, Notification, NotificationKind
 
 MAX_HEADER = 200
 # Which calendar method each kind attaches (none for the others), and the file's name: a
@@ -100,10 +104,26 @@ def _sender_office(notification: Notification):
         return notification.reservation.office
     # The registered email, and a sign-in link sent to the number's own address (then the
     # jobseeker is known): signed by their office, with its phone number.
-    known = (NotificationKind.REGISTERED, NotificationKind.SIGN_IN)
+    known = (NotificationKind.REGISTERED, NotificationKind.SIGN_IN, *WAITLIST_KINDS)
     if notification.kind in known and notification.jobseeker is not None:
         return notification.jobseeker.office
     return None
+
+
+def _waitlist_context(waiting, language: str) -> dict:
+    """The days a 「空きが出たら知らせる」 request covers, the day a time freed up on, the links."""
+    first = format_jp_date(waiting.first_day, language)
+    days = first
+    if waiting.last_day != waiting.first_day:
+        dash = " – " if language.startswith("en") else "〜"
+        days = f"{first}{dash}{format_jp_date(waiting.last_day, language)}"
+    offered = waiting.offered_day or waiting.first_day
+    return {
+        "waitlist_days": days,
+        "offered_day": format_jp_date(offered, language),
+        "day_url": booking_day_url(offered),
+        "withdraw_url": waitlist_withdraw_url(waiting),
+    }
 
 
 def _context(notification: Notification, language: str) -> dict:
@@ -115,6 +135,7 @@ def _context(notification: Notification, language: str) -> dict:
         "booking_url": booking_start_url(),
         "identify_url": identify_url(),
         "returning_url": identify_returning_url(),
+        "mine_url": my_reservations_url(),
         "language": language,
     }
     if notification.kind in LINK_KINDS:
@@ -122,6 +143,9 @@ def _context(notification: Notification, language: str) -> dict:
         if link is None:
             raise LinkUnavailable()
         context.update(link=link, minutes=int(SIGN_IN_LIFETIME.total_seconds() // 60))
+    waiting = notification.waitlist_request
+    if notification.kind in WAITLIST_KINDS and waiting is not None:
+        context.update(_waitlist_context(waiting, language))
     office = _sender_office(notification)
     if office is not None and reservation is None:
         context.update(office=office, office_name=_office_name(office, language))
@@ -143,6 +167,13 @@ def _context(notification: Notification, language: str) -> dict:
             calendar_text=calendar_text,
         )
         if notification.kind == NotificationKind.INVITATION:
+            if reservation.rescheduled_from is not None and notification.sequence > 0:
+                # The invitation of a reservation whose time the jobseeker changed.
+                context["previous_when"] = format_jp_range(
+                    reservation.rescheduled_from,
+                    reservation.rescheduled_from + SLOT_LENGTH,
+                    language,
+                )
             short = {
                 "title": calendar_text["title"],
                 "details": link_details(reservation, language),

@@ -10,7 +10,15 @@ from functools import partial
 from django.db import transaction
 from django.dispatch import receiver
 
-from bookings.events import reservation_booked, reservation_cancelled, reservations_no_show
+from bookings.events import (
+    reservation_booked,
+    reservation_cancelled,
+    reservation_moved,
+    reservations_no_show,
+    waitlist_offered,
+    waitlist_requested,
+)
+from bookings.models import Reservation
 from consent.events import terms_version_published
 from jobseekers.events import (
     identification_purged,
@@ -28,6 +36,7 @@ from .services.outbox import (
     invitation_queue,
     no_show_queue_many,
     notification_queue,
+    waitlist_queue,
 )
 
 
@@ -44,9 +53,29 @@ def on_reservation_cancelled(sender, *, reservation, now, **kwargs) -> None:
     cancellation_queue(reservation=reservation, now=now)
 
 
+@receiver(reservation_moved, dispatch_uid="notifications.reservation_moved")
+def on_reservation_moved(sender, *, reservation_id, now, **kwargs) -> None:
+    # One updated invitation: the same UID with the raised SEQUENCE moves the event in the
+    # jobseeker's calendar (bookings/services/moves.py says why not a cancel and a new one).
+    reservation = Reservation.objects.select_related("jobseeker", "office").get(pk=reservation_id)
+    if not reservation.meeting_url_problem:
+        invitation_queue(reservation=reservation, now=now)
+
+
 @receiver(reservations_no_show, dispatch_uid="notifications.reservations_no_show")
 def on_reservations_no_show(sender, *, reservation_ids, now, **kwargs) -> None:
     no_show_queue_many(reservation_ids=reservation_ids, now=now)
+
+
+@receiver(waitlist_requested, dispatch_uid="notifications.waitlist_requested")
+def on_waitlist_requested(sender, *, request_ids, now, **kwargs) -> None:
+    # A record of the request in the jobseeker's inbox, with the link to withdraw it.
+    waitlist_queue(kind=NotificationKind.WAITLIST_ADDED, request_ids=request_ids, now=now)
+
+
+@receiver(waitlist_offered, dispatch_uid="notifications.waitlist_offered")
+def on_waitlist_offered(sender, *, request_ids, now, **kwargs) -> None:
+    waitlist_queue(kind=NotificationKind.WAITLIST_OFFER, request_ids=request_ids, now=now)
 
 
 @receiver(sign_in_link_created, dispatch_uid="notifications.sign_in_link_created")

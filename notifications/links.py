@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
+from bookings.services.waitlist import waitlist_withdraw_token
 from core.tokens import reservation_token
 
 # The public reservation page is reached by `bookings:reservation` with the token.
@@ -41,3 +42,20 @@ def identify_returning_url() -> str:
 
 def booking_start_url() -> str:
     return _absolute("bookings:start")
+
+
+def my_reservations_url() -> str:
+    """「予約の確認」: the signed-in jobseeker's reservations (sign-in first when needed). The
+    link carries nothing about the person: the page asks who they are."""
+    return _absolute("bookings:mine")
+
+
+def booking_day_url(day) -> str:
+    """The slot-choice page of a day (signed out, it asks to sign in first, then comes back)."""
+    return f"{site_url()}{reverse('bookings:day', kwargs={'date': day})}"
+
+
+def waitlist_withdraw_url(request) -> str:
+    """The email's link to withdraw a 「空きが出たら知らせる」 request (a page with a button)."""
+    token = waitlist_withdraw_token(request)
+    return f"{site_url()}{reverse('bookings:waitlist_withdraw_link', kwargs={'token': token})}"

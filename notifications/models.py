@@ -18,10 +18,13 @@ class NotificationKind(models.TextChoices):
     SIGN_IN_UNKNOWN = "sign_in_unknown", _("Sign-in request without a match")
     REGISTRATION_LINK = "registration_link", _("Link to send a registration request")
     REGISTERED = "registered", _("Registration confirmed")
+    WAITLIST_ADDED = "waitlist_added", _("Asked to be told of a free time")
+    WAITLIST_OFFER = "waitlist_offer", _("A time has become free")
 
 
 # Kinds whose email carries a one-time link (jobseekers.SignInToken), derived when it is sent.
 LINK_KINDS = [NotificationKind.SIGN_IN, NotificationKind.REGISTRATION_LINK]
+WAITLIST_KINDS = [NotificationKind.WAITLIST_ADDED, NotificationKind.WAITLIST_OFFER]
 
 
 class NotificationStatus(models.TextChoices):
@@ -101,6 +104,15 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("sign-in link"),
+    )
+    # The 「空きが出たら知らせる」 request a waitlist email is about.
+    waitlist_request = models.ForeignKey(
+        "bookings.WaitlistRequest",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("request to be told of a free time"),
     )
     # The reservation's sequence at the time: one invitation per reservation version.
     sequence = models.PositiveIntegerField(default=0, verbose_name=_("invitation revision"))

@@ -352,6 +352,12 @@ def reservation_cancel(
             now=now,
         )
         reservation_cancelled.send(sender=Reservation, reservation=reservation, now=now)
+        # The slot is free again: the first jobseekers waiting for its day are told.
+        from .waitlist import waitlist_times_freed  # noqa: PLC0415 - waitlist builds on this module
+
+        waitlist_times_freed(
+            office_id=reservation.office_id, starts=[reservation.starts_at], now=now
+        )
     return reservation
 
 

@@ -20,6 +20,7 @@ from ..models import (
     SlotStatus,
     WeeklyAvailability,
 )
+from .waitlist import waitlist_times_freed
 
 
 def _overlaps(*, counselor: Counselor, starts_at: dt.datetime) -> bool:
@@ -63,7 +64,7 @@ def slot_create(
             raise refusal
         try:
             with transaction.atomic():
-                return Slot.objects.create(
+                slot = Slot.objects.create(
                     counselor=counselor,
                     office=office,
                     starts_at=starts_at,
@@ -72,6 +73,8 @@ def slot_create(
                 )
         except IntegrityError as exc:
             raise SlotOverlap() from exc
+        waitlist_times_freed(office_id=office.pk, starts=[slot.starts_at], now=timezone.now())
+        return slot
 
 
 def _pattern_starts(pattern: WeeklyAvailability, day: dt.date) -> list[dt.datetime]:
@@ -142,6 +145,7 @@ def slots_generate(
         Slot.objects.bulk_create(wanted, batch_size=500)
         if wanted:
             availability_changed(office.pk)  # bulk_create sends no post_save
+            waitlist_times_freed(office_id=office.pk, starts=[s.starts_at for s in wanted], now=now)
     return len(wanted)
 
 
@@ -214,4 +218,8 @@ def slot_unblock(*, slot: Slot | int) -> Slot:
         slot.status = SlotStatus.OPEN
         slot.blocked_reason = ""
         slot.save(update_fields=["status", "blocked_reason"])
+        if not Reservation.objects.active().filter(slot=slot).exists():
+            waitlist_times_freed(
+                office_id=slot.office_id, starts=[slot.starts_at], now=timezone.now()
+            )
     return slot

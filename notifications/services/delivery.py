@@ -193,6 +193,9 @@ def _reason_not_to_send(notification: Notification, now: dt.datetime) -> tuple[s
         return NotificationStatus.FAILED, gettext_noop("The email address is not valid.")
     if notification.kind in LINK_KINDS:
         return _reason_not_to_send_link(notification, now)
+    waiting = notification.waitlist_request
+    if waiting is not None and waiting.withdrawn_at is not None:
+        return NotificationStatus.SKIPPED, gettext_noop("The request was withdrawn.")
     if reservation is None or notification.kind not in (
         NotificationKind.INVITATION,
         NotificationKind.REMINDER,
@@ -243,6 +246,7 @@ def _load(notification_id: int) -> Notification:
         "reservation__jobseeker",
         "jobseeker__office",
         "sign_in_token",
+        "waitlist_request",
     ).get(pk=notification_id)
 
 

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bookings.models import Reservation
+from bookings.models import Reservation, WaitlistRequest
 from core.sql import id_in
 from jobseekers.models import Jobseeker
 
@@ -148,11 +148,15 @@ def invitation_queue(*, reservation, now: dt.datetime | None = None) -> Notifica
 
 
 def reminder_queue(*, reservation, now: dt.datetime | None = None) -> tuple[Notification, bool]:
-    """The day-before reminder; one per reservation, however many sweeps run."""
+    """The day-before reminder; one per reservation and time, however many sweeps run (a
+    reservation whose time the jobseeker changed is reminded of the new time too)."""
+    key = f"reminder:{reservation.pk}"
+    if reservation.rescheduled_at is not None:
+        key = f"{key}:{reservation.sequence}"
     return notification_queue_once(
         kind=NotificationKind.REMINDER,
         **_about(reservation),
-        idempotency_key=f"reminder:{reservation.pk}",
+        idempotency_key=key,
         now=now,
     )
 
@@ -222,6 +226,28 @@ def terms_change_queue_many(
         source_params=ids_params,
         now=now,
     )
+
+
+def waitlist_queue(*, kind: str, request_ids: list[int], now: dt.datetime) -> list[int]:
+    """The 「空きが出たら知らせる」 email of `kind` to each request's jobseeker, once per request
+    and kind (idempotency key `<kind>:<request>`), in the caller's transaction; the new ids."""
+    written = []
+    requests = WaitlistRequest.objects.filter(pk__in=request_ids).select_related("jobseeker")
+    for request in requests.order_by("pk"):
+        jobseeker = request.jobseeker
+        notification, created = notification_queue_once(
+            kind=kind,
+            recipient=jobseeker.email,
+            language=jobseeker.preferred_language,
+            jobseeker=jobseeker,
+            idempotency_key=f"{kind}:{request.pk}",
+            now=now,
+        )
+        if created:
+            # The row's columns are the writer's (`_ROW_COLUMNS`); the request is set after.
+            Notification.objects.filter(pk=notification.pk).update(waitlist_request=request)
+            written.append(notification.pk)
+    return written
 
 
 def notification_resend(*, notification: Notification, now: dt.datetime | None = None) -> bool:

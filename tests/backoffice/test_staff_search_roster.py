@@ -72,7 +72,7 @@ def test_the_key_follows_a_change_of_name(rin):
 
 def test_the_data_migration_fills_the_key_of_every_jobseeker(rin):
     Jobseeker.objects.filter(pk=rin.pk).update(name_key="")
-    migration = importlib.import_module("jobseekers.migrations.0006_name_key")
+    migration = importlib.import_module("jobseekers.migrations.0007_name_key")
     migration.fill_name_keys(global_apps, None)
     rin.refresh_from_db()
     assert rin.name_key == "高橋リン|タカハシリン"

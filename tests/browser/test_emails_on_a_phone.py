@@ -3,10 +3,12 @@ both languages: long links (the meeting URL, the reservation page, sign-in links
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from bookings.checklist import CHECKLIST_KEYS
-from bookings.models import Reservation
+from bookings.models import Reservation, WaitlistScope
 from bookings.services.reservations import reservation_cancel, reservation_create
+from bookings.services.waitlist import waitlist_request_create
 from jobseekers.signin import sign_in_request_first_visit, sign_in_request_returning
 from notifications.services.outbox import no_show_queue, reminder_queue
 from tests.factories import ConsentFactory
@@ -39,6 +41,13 @@ def test_every_email_fits_a_phone(browser, world, language):
         booked.append(reservation)
     reminder_queue(reservation=booked[0])
     no_show_queue(reservation=booked[1])
+    # 「空きが出たら知らせる」: the confirmation of the request, then the offer on the cancellation.
+    waiting = world.jobseeker(
+        number="33010-00099999", email="waiting@example.jp", preferred_language=language
+    )
+    waitlist_request_create(
+        jobseeker=waiting, day=world.day, scope=WaitlistScope.WEEK, now=timezone.now()
+    )
     reservation_cancel(reservation=booked[2])
     sign_in_request_returning(number=jobseeker.number, email=jobseeker.email, language=language)
     sign_in_request_returning(number="33010-00077777", email="nobody@example.jp", language=language)
@@ -61,5 +70,6 @@ def test_every_email_fits_a_phone(browser, world, language):
         kinds.add(message.subject)
         assert horizontal_overflow(page) <= 0, f"{message.subject!r} scrolls sideways at 360 px"
     context.close()
-    # invitation ×3, reminder, no-show, cancellation, sign-in, unknown address, first visit
-    assert len(kinds) >= 7, kinds
+    # invitation ×3, reminder, no-show, cancellation, sign-in, unknown address, first visit,
+    # the waitlist's confirmation and offer
+    assert len(kinds) >= 9, kinds

@@ -29,7 +29,7 @@ def fill_name_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("jobseekers", "0005_office_in_offices")]
+    dependencies = [("jobseekers", "0006_audit_reservation_move")]
 
     operations = [
         migrations.AddField(
