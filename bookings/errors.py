@@ -49,6 +49,28 @@ class CutoffPassed(BookingError):
     )
 
 
+class ChangeNotAllowed(BookingError):
+    code = "change_not_allowed"
+    default_message = _(
+        "The time of this reservation cannot be changed online. Please phone your Hello Work "
+        "office."
+    )
+
+
+class ChangeCutoffPassed(BookingError):
+    code = "change_cutoff_passed"
+    default_message = _(
+        "The time of this reservation can no longer be changed online: changes close at the "
+        "end of the day before the consultation (Article 6(1) of the terms). To cancel or if "
+        "you will be late, please phone your Hello Work office."
+    )
+
+
+class SameTime(BookingError):
+    code = "same_time"
+    default_message = _("This is the time you have already booked. Please choose another time.")
+
+
 class BeyondHorizon(BookingError):
     code = "beyond_horizon"
     default_message = _("This day is further ahead than bookings are open.")

@@ -11,6 +11,9 @@ reservation_booked = DomainEvent("bookings.reservation_booked")
 reservation_cancelled = DomainEvent("bookings.reservation_cancelled")
 # reservation_ids=, now=: the no-show sweep marked these reservations (Art 6(5)).
 reservations_no_show = DomainEvent("bookings.reservations_no_show")
+# reservation_id=, old_slot_id=, new_slot_id=, now=: the jobseeker changed the reservation's
+# time (`reservation_move`): the same reservation now holds the new slot, its sequence raised.
+reservation_moved = DomainEvent("bookings.reservation_moved")
 # request_ids=, now=: a jobseeker asked to be told when a time frees up (their confirmation).
 waitlist_requested = DomainEvent("bookings.waitlist_requested")
 # request_ids=, now=: times freed up (a cancellation, slots added or opened); each of these

@@ -208,6 +208,9 @@ class Reservation(models.Model):
     cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
     cancel_note = models.CharField(_("cancellation note"), max_length=500, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True)
+    # The jobseeker changed the time online (`reservation_move`): when, and the start it had.
+    rescheduled_at = models.DateTimeField(_("time changed at"), null=True, blank=True)
+    rescheduled_from = models.DateTimeField(_("previous start"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,11 +9,18 @@ from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from core.calendar import TOKYO, booking_deadline, closed_reason, tokyo_date, tokyo_day_bounds
-from jobseekers.models import Jobseeker
+from jobseekers.models import Jobseeker, RegistrationStatus
 from offices.models import Office
 
 from .availability import cached_free_starts
-from .models import Counselor, Reservation, ReservationStatus, Slot, SlotStatus
+from .models import (
+    Counselor,
+    Reservation,
+    ReservationSource,
+    ReservationStatus,
+    Slot,
+    SlotStatus,
+)
 from .services.reservations import horizon_end, slot_deadline
 
 
@@ -363,6 +370,67 @@ def upcoming_for_phone(*, jobseekers: QuerySet[Jobseeker], now: dt.datetime):
         .select_related("jobseeker", "slot__counselor", "office")
         .order_by("starts_at")
     )
+
+
+def day_page_access(
+    *, jobseeker_id: int, now: dt.datetime, count_limit: bool = True
+) -> tuple[int | None, bool]:
+    """(office id, whether the booking gates stop them) of a signed-in jobseeker still on record.
+
+    The slot-choice page served from the cache reads its jobseeker with this one statement: the
+    office the page belongs to, and `booking_gate`'s rules (suspended, registration unverified
+    where the office requires it or expired, and, unless `count_limit` is False, the upcoming
+    web bookings at the office's limit) so that a gated jobseeker who types the day's URL meets
+    the gate, not a calendar. Plain SQL, as the ORM's query building costs several times what
+    PostgreSQL takes to answer (the journey's busiest page). (None, False) when not on record.
+    """
+    # Only table and column names (from the models) are formatted in; values are bound.
+    jobseekers, offices = Jobseeker._meta.db_table, Office._meta.db_table
+    reservations = Reservation._meta.db_table
+    sql = (
+        f"SELECT j.office_id, (j.suspended OR (j.registration_status = %s "  # noqa: S608
+        "AND NOT o.unverified_may_book) OR (j.registration_valid_until IS NOT NULL AND "
+        "j.registration_valid_until < %s) OR (%s AND (SELECT COUNT(*) FROM "
+        f"{reservations} r WHERE r.jobseeker_id = j.id AND r.status = %s AND r.source = %s "
+        "AND r.starts_at > %s) >= o.max_upcoming_web_bookings)) "
+        f"FROM {jobseekers} j JOIN {offices} o ON o.id = j.office_id "
+        "WHERE j.id = %s AND j.anonymised_at IS NULL"
+    )
+    params = [
+        RegistrationStatus.UNVERIFIED.value,
+        tokyo_date(now),
+        count_limit,
+        ReservationStatus.CONFIRMED.value,
+        ReservationSource.WEB.value,
+        now,
+        jobseeker_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    return row[0], bool(row[1])
+
+
+def reservations_of_jobseeker(*, jobseeker: Jobseeker, now: dt.datetime) -> tuple[list, list]:
+    """(upcoming, past) reservations of the jobseeker for 「予約の確認」: upcoming are the
+    confirmed ones not started yet, soonest first; past are the rest, latest first (a year)."""
+    rows = list(
+        Reservation.objects.filter(jobseeker=jobseeker, starts_at__gte=now - dt.timedelta(days=366))
+        .select_related("office", "slot")
+        .order_by("starts_at")
+    )
+    upcoming = [r for r in rows if r.status == ReservationStatus.CONFIRMED and r.starts_at > now]
+    past = [r for r in reversed(rows) if r not in upcoming]
+    return upcoming, past
+
+
+def upcoming_reservations_exist(*, jobseeker: Jobseeker, now: dt.datetime) -> bool:
+    """Whether the jobseeker holds a confirmed reservation that has not started."""
+    return Reservation.objects.filter(
+        jobseeker=jobseeker, status=ReservationStatus.CONFIRMED, starts_at__gt=now
+    ).exists()
 
 
 def has_free_times(*, jobseeker, since: dt.datetime, until: dt.datetime, now: dt.datetime) -> bool:

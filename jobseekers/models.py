@@ -317,6 +317,7 @@ class AuditAction(models.TextChoices):
     CLEAR_REVIEW = "clear_review", _("Review flag cleared")
     RESERVATION_CREATE = "reservation_create", _("Reservation made")
     RESERVATION_CANCEL = "reservation_cancel", _("Reservation cancelled")
+    RESERVATION_MOVE = "reservation_move", _("Reservation time changed")
     LATE_NOTICE = "late_notice", _("Late notice recorded")
     NO_SHOW = "no_show", _("No-show")
     SESSION_START = "session_start", _("Session started")

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from bookings.checklist import CHECKLIST_ITEMS
+from bookings.models import SLOT_LENGTH
 from core.calendar import format_jp_date, format_jp_range
 from jobseekers.signin import SIGN_IN_LIFETIME, sign_in_url
 
@@ -36,6 +37,7 @@ from .links import (
     booking_start_url,
     identify_returning_url,
     identify_url,
+    my_reservations_url,
     reservation_page_url,
     site_domain,
     site_url,
@@ -133,6 +135,7 @@ def _context(notification: Notification, language: str) -> dict:
         "booking_url": booking_start_url(),
         "identify_url": identify_url(),
         "returning_url": identify_returning_url(),
+        "mine_url": my_reservations_url(),
         "language": language,
     }
     if notification.kind in LINK_KINDS:
@@ -164,6 +167,13 @@ def _context(notification: Notification, language: str) -> dict:
             calendar_text=calendar_text,
         )
         if notification.kind == NotificationKind.INVITATION:
+            if reservation.rescheduled_from is not None and notification.sequence > 0:
+                # The invitation of a reservation whose time the jobseeker changed.
+                context["previous_when"] = format_jp_range(
+                    reservation.rescheduled_from,
+                    reservation.rescheduled_from + SLOT_LENGTH,
+                    language,
+                )
             short = {
                 "title": calendar_text["title"],
                 "details": link_details(reservation, language),

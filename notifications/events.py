@@ -13,10 +13,12 @@ from django.dispatch import receiver
 from bookings.events import (
     reservation_booked,
     reservation_cancelled,
+    reservation_moved,
     reservations_no_show,
     waitlist_offered,
     waitlist_requested,
 )
+from bookings.models import Reservation
 from consent.events import terms_version_published
 from jobseekers.events import (
     identification_purged,
@@ -49,6 +51,15 @@ def on_reservation_booked(sender, *, reservation, now, **kwargs) -> None:
 @receiver(reservation_cancelled, dispatch_uid="notifications.reservation_cancelled")
 def on_reservation_cancelled(sender, *, reservation, now, **kwargs) -> None:
     cancellation_queue(reservation=reservation, now=now)
+
+
+@receiver(reservation_moved, dispatch_uid="notifications.reservation_moved")
+def on_reservation_moved(sender, *, reservation_id, now, **kwargs) -> None:
+    # One updated invitation: the same UID with the raised SEQUENCE moves the event in the
+    # jobseeker's calendar (bookings/services/moves.py says why not a cancel and a new one).
+    reservation = Reservation.objects.select_related("jobseeker", "office").get(pk=reservation_id)
+    if not reservation.meeting_url_problem:
+        invitation_queue(reservation=reservation, now=now)
 
 
 @receiver(reservations_no_show, dispatch_uid="notifications.reservations_no_show")

@@ -44,6 +44,12 @@ def booking_start_url() -> str:
     return _absolute("bookings:start")
 
 
+def my_reservations_url() -> str:
+    """「予約の確認」: the signed-in jobseeker's reservations (sign-in first when needed). The
+    link carries nothing about the person: the page asks who they are."""
+    return _absolute("bookings:mine")
+
+
 def booking_day_url(day) -> str:
     """The slot-choice page of a day (signed out, it asks to sign in first, then comes back)."""
     return f"{site_url()}{reverse('bookings:day', kwargs={'date': day})}"

@@ -86,7 +86,7 @@ def reminder_note(reservation: Reservation) -> str:
     """When the day-before reminder will come, or "" when this booking gets none (it was made
     after its reminder time: the invitation has just gone out). The rule is reminder_sweep's."""
     due = reminder_time(reservation)
-    if reservation.created_at >= due:
+    if (reservation.rescheduled_at or reservation.created_at) >= due:
         return ""
     return _("We will email you a reminder on %(day)s at about %(hour)s:00.") % {
         "day": format_jp_date(tokyo_date(due), page_language()),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from bookings.errors import InvalidTransition
 from bookings.models import CancelChannel, Reservation, ReservationStatus
+from bookings.services.moves import reservation_move_refusal
 from bookings.services.reservations import reservation_cancel
 from core.calendar import format_jp_range
 from core.errors import DomainError
@@ -52,6 +53,7 @@ def _reservation_context(reservation: Reservation, token: str, now: dt.datetime)
         "office": reservation.office,
         "invitation_sent": invitation_sent(reservation=reservation),
         "can_cancel": _can_cancel_online(reservation, now),
+        "can_change": reservation_move_refusal(reservation=reservation, now=now) is None,
         "upcoming": reservation.status == ReservationStatus.CONFIRMED
         and reservation.starts_at > now,
         "ics_url": reverse("bookings:reservation_ics", kwargs={"token": token}),

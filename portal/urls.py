@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from core.dates import IsoDateConverter
-from portal import reservation, views, waitlist
+from portal import mine, reservation, views, waitlist
 
 # A real day within the typed-date range; anything else (2026-02-30, 9999-12-31) is a 404.
 register_converter(IsoDateConverter, "isodate")
@@ -38,6 +38,10 @@ urlpatterns = [
         name="waitlist_withdraw_link",
     ),
     path("book/done/<str:token>/", views.confirmation, name="confirmation"),
+    path("mine/", mine.mine, name="mine"),
+    path("mine/<int:pk>/change/", mine.change_start, name="mine_change_start"),
+    path("mine/change/", mine.change_check, name="mine_change"),
+    path("mine/change/stop/", mine.change_stop, name="mine_change_stop"),
     path("r/<str:token>/", reservation.reservation_page, name="reservation"),
     path(
         "r/<str:token>/calendar.ics",

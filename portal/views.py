@@ -36,14 +36,17 @@ from bookings.selectors import (
     booking_months,
     calendar_month,
     day_offices,
+    day_page_access,
     free_times_nearest,
     free_times_of_day,
     free_times_unchanged_for,
     office_list_public,
+    upcoming_reservations_exist,
 )
 from bookings.services.reservations import (
     booking_gate,
     consent_check,
+    jobseeker_gate,
     reservation_access_token,
     reservation_create,
     slot_check,
@@ -57,7 +60,6 @@ from core.calendar import TOKYO, format_jp_date, format_jp_range
 from core.errors import DomainError
 from core.sessions import session_save_best_effort
 from jobseekers.models import Jobseeker
-from jobseekers.selectors import jobseeker_office_id
 from jobseekers.signin import (
     TOKEN_PATTERN,
     SignInError,
@@ -74,6 +76,7 @@ from portal.forms import (
     ReturningForm,
     TimeForm,
 )
+from portal.mine_rows import gate_details
 from portal.pages import (
     google_url,
     outlook_url,
@@ -103,6 +106,14 @@ SESSION_TOUCHED = "journey_touched"
 SESSION_SIGNED_IN_AT = "journey_signed_in_at"
 # The office a first visit's registration request went to (for its phone number on the page).
 SESSION_REQUEST_OFFICE = "journey_request_office"
+# The reservation whose time the jobseeker is changing (「予約の確認」 → change the time): the
+# month and day pages then choose its new time, and the limit of upcoming bookings does not
+# stop them (the pair counts as one).
+SESSION_CHANGE = "journey_change"
+# The reservation just booked: the back button after the confirmation leads to 「予約の確認」.
+SESSION_BOOKED = "journey_booked"
+# Where to go after signing in ("mine": 「予約の確认」, asked for while signed out).
+SESSION_AFTER_SIGN_IN = "journey_after_sign_in"
 # A day a signed-out visitor opened (the link of a 「空きが出たら知らせる」 email): shown once the
 # journey reaches the choice of a date, after signing in.
 SESSION_NEXT_DAY = "journey_next_day"
@@ -221,6 +232,31 @@ def _next_step(request: HttpRequest, jobseeker: Jobseeker, now: dt.datetime) -> 
     return reverse("bookings:check")
 
 
+def _changing(request: HttpRequest, jobseeker: Jobseeker) -> Reservation | None:
+    """The jobseeker's reservation whose time they are changing, if they are."""
+    pk = request.session.get(SESSION_CHANGE)
+    if not pk:
+        return None
+    return (
+        Reservation.objects.select_related("office", "slot", "jobseeker")
+        .filter(pk=pk, jobseeker=jobseeker)
+        .first()
+    )
+
+
+def _may_choose_time(request: HttpRequest, jobseeker: Jobseeker, now: dt.datetime) -> bool:
+    """Whether the booking gates let the jobseeker choose a time now: all of them for a new
+    booking; while changing a reservation's time, all but the limit of upcoming bookings."""
+    try:
+        if request.session.get(SESSION_CHANGE):
+            jobseeker_gate(jobseeker=jobseeker, now=now)
+        else:
+            booking_gate(jobseeker=jobseeker, now=now)
+    except DomainError:
+        return False
+    return True
+
+
 def _gate_passed(jobseeker: Jobseeker, now: dt.datetime) -> bool:
     try:
         booking_gate(jobseeker=jobseeker, now=now)
@@ -329,13 +365,24 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
         # A request for the office to check; the same answer whatever the number.
         request.session[SESSION_REQUEST_OFFICE] = redeemed.request.office_id
         return redirect("bookings:request_received")
+    after = request.session.get(SESSION_AFTER_SIGN_IN)
     request.session.cycle_key()
-    for key in [*JOURNEY_KEYS, "journey_link_sent_to", SESSION_REQUEST_OFFICE]:
+    for key in [
+        *JOURNEY_KEYS,
+        "journey_link_sent_to",
+        SESSION_REQUEST_OFFICE,
+        SESSION_CHANGE,
+        SESSION_BOOKED,
+        SESSION_AFTER_SIGN_IN,
+    ]:
         request.session.pop(key, None)
     request.session.update(journey_sign_in_state(jobseeker.pk, at=time.time()))
     request.session.pop(SESSION_TOUCHED, None)
     journey_keep_alive(request)
     translation.activate(jobseeker.preferred_language)
+    # A returning jobseeker with a booking, or one who asked for 「予約の確認」, lands there.
+    if after == "mine" or upcoming_reservations_exist(jobseeker=jobseeker, now=timezone.now()):
+        return redirect("bookings:mine")
     return redirect("bookings:journey")
 
 
@@ -361,6 +408,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @require_safe
 @_journey
 def journey(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
+    if request.session.pop(SESSION_CHANGE, None):
+        request.session.pop(SESSION_SLOT, None)  # the time chosen for the change, not kept
     return redirect(_next_step(request, jobseeker, timezone.now()))
 
 
@@ -372,10 +421,18 @@ def gate(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
         booking_gate(jobseeker=jobseeker, now=now)
         consent_check(jobseeker=jobseeker, now=now)
     except GATE_ERRORS as error:
+        if error.code == "upcoming_limit" and request.session.get(SESSION_BOOKED):
+            # Back from the confirmation: the booking just made, not a refusal.
+            return redirect("bookings:mine")
         return render_page(
             request,
             "bookings/gate.html",
-            {"error": error.message, "code": error.code, "office": jobseeker.office},
+            {
+                "error": error.message,
+                "code": error.code,
+                "office": jobseeker.office,
+                "view_details": {"code": error.code, **gate_details(jobseeker, error.code, now)},
+            },
             status=403,
         )
     except DomainError:
@@ -459,6 +516,8 @@ def _parse_month(value: str | None) -> dt.date | None:
 @_journey
 def calendar(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
     now = timezone.now()
+    if not _may_choose_time(request, jobseeker, now):
+        return redirect("bookings:gate")
     first, last = booking_months(jobseeker=jobseeker, now=now)
     month = _parse_month(request.GET.get("month")) or first
     month = min(max(month, first), last)
@@ -468,7 +527,7 @@ def calendar(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
     return render_page(
         request,
         "bookings/calendar.html",
-        {"calendar": view, "office": jobseeker.office},
+        {"calendar": view, "office": jobseeker.office, "changing": _changing(request, jobseeker)},
         step="time",
     )
 
@@ -505,6 +564,8 @@ def _choose(request: HttpRequest, jobseeker: Jobseeker, form: TimeForm):
         form.add_error("slot", error.message)
         return None
     request.session[SESSION_SLOT] = slot.pk
+    if request.session.get(SESSION_CHANGE):
+        return redirect("bookings:mine_change")
     return redirect(_next_step(request, jobseeker, timezone.now()))
 
 
@@ -515,11 +576,21 @@ def day(request: HttpRequest, date: dt.date) -> HttpResponse:
     if request.method == "POST" or request.GET:
         return _day_journey(request, date)
     pk = journey_jobseeker_id(request)
-    office_id = jobseeker_office_id(pk=pk) if pk else None
+    office_id, gated = (
+        day_page_access(
+            jobseeker_id=pk,
+            now=timezone.now(),
+            count_limit=not request.session.get(SESSION_CHANGE),
+        )
+        if pk
+        else (None, False)
+    )
     if office_id is None:
         # Signed in, the journey comes back to this day (the link of a waitlist email).
         request.session[SESSION_NEXT_DAY] = date.isoformat()
         return redirect("bookings:identify")
+    if gated:
+        return redirect("bookings:gate")
     journey_keep_alive(request)
     return _day_page_cached(request, office_id, date)
 
@@ -527,6 +598,8 @@ def day(request: HttpRequest, date: dt.date) -> HttpResponse:
 @_journey
 def _day_journey(request: HttpRequest, jobseeker: Jobseeker, date: dt.date) -> HttpResponse:
     chosen_day = date
+    if not _may_choose_time(request, jobseeker, timezone.now()):
+        return redirect("bookings:gate")
     if request.method == "POST":
         form = TimeForm(request.POST)
         done = _choose(request, jobseeker, form)
@@ -641,6 +714,8 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
 @_journey
 def choose_time(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
     """The form of the "just taken" page: one of the nearest free times."""
+    if not _may_choose_time(request, jobseeker, timezone.now()):
+        return redirect("bookings:gate")
     form = TimeForm(request.POST)
     done = _choose(request, jobseeker, form)
     if done is not None:
@@ -763,6 +838,7 @@ def _to_confirmation(request: HttpRequest, reservation: Reservation) -> HttpResp
     """
     for key in JOURNEY_KEYS:
         request.session.pop(key, None)
+    request.session[SESSION_BOOKED] = reservation.pk
     session_save_best_effort(request)
     return redirect("bookings:confirmation", token=reservation_access_token(reservation))
 
@@ -802,5 +878,6 @@ def confirmation(request: HttpRequest, token: str) -> HttpResponse:
             "google_url": google_url(reservation),
             "outlook_url": outlook_url(reservation),
             "reminder": reminder_note(reservation),
+            "signed_in": journey_jobseeker_id(request) is not None,
         },
     )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0007_waitlist'),
+        ('bookings', '0008_waitlist'),
         ('notifications', '0004_notification_resends'),
     ]
 

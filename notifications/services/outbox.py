@@ -148,11 +148,15 @@ def invitation_queue(*, reservation, now: dt.datetime | None = None) -> Notifica
 
 
 def reminder_queue(*, reservation, now: dt.datetime | None = None) -> tuple[Notification, bool]:
-    """The day-before reminder; one per reservation, however many sweeps run."""
+    """The day-before reminder; one per reservation and time, however many sweeps run (a
+    reservation whose time the jobseeker changed is reminded of the new time too)."""
+    key = f"reminder:{reservation.pk}"
+    if reservation.rescheduled_at is not None:
+        key = f"{key}:{reservation.sequence}"
     return notification_queue_once(
         kind=NotificationKind.REMINDER,
         **_about(reservation),
-        idempotency_key=f"reminder:{reservation.pk}",
+        idempotency_key=key,
         now=now,
     )
 

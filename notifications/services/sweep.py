@@ -14,6 +14,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 
@@ -111,13 +112,17 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> int:
     candidates = Reservation.objects.filter(
         status=ReservationStatus.CONFIRMED, starts_at__gt=now, starts_at__lt=horizon
     ).exclude(meeting_url="")
+    # A reminder of the time before a change does not count (`reservation_move`).
     already = Notification.objects.filter(
-        reservation__in=candidates, idempotency_key__startswith="reminder:"
-    ).values("reservation_id")
+        reservation__in=candidates,
+        idempotency_key__startswith="reminder:",
+        sequence=OuterRef("sequence"),
+    )
 
     def remind(reservation: Reservation) -> bool:
         due = reminder_time(reservation)
-        if now < due or reservation.created_at >= due:
+        # Booked or moved after the reminder time: the invitation has just gone out.
+        if now < due or (reservation.rescheduled_at or reservation.created_at) >= due:
             return False
         with transaction.atomic():
             _notification, created = reminder_queue(reservation=reservation, now=now)
@@ -126,7 +131,7 @@ def reminder_sweep(*, now: dt.datetime | None = None) -> int:
     # One reservation that cannot be read or reminded is logged and skipped; the others are not.
     queued = sum(
         each_row(
-            candidates.select_related("office", "jobseeker").exclude(pk__in=already),
+            candidates.select_related("office", "jobseeker").exclude(Exists(already)),
             remind,
             job="reminder sweep",
         )

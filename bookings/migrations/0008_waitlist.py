@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0006_offices_moved'),
+        ('bookings', '0007_reservation_rescheduled'),
         ('jobseekers', '0005_office_in_offices'),
         ('offices', '0002_content_types'),
     ]
