@@ -41,6 +41,7 @@ from .reservations import (
     reservation_cancel_refusal,
     slot_deadline,
 )
+from .waitlist import waitlist_times_freed
 
 
 def reservation_move_refusal(*, reservation: Reservation, now: dt.datetime):
@@ -114,6 +115,7 @@ def reservation_move(
             if _holder(new_slot.pk) is not None:
                 raise SlotTaken()
             old_slot_id = reservation.slot_id
+            old_office_id = reservation.office_id
             meeting_url, problem = meeting_url_for(slot=new_slot, office=new_slot.office)
             reservation.rescheduled_from = reservation.starts_at
             reservation.rescheduled_at = now
@@ -150,6 +152,10 @@ def reservation_move(
                 old_slot_id=old_slot_id,
                 new_slot_id=new_slot.pk,
                 now=now,
+            )
+            # The old time is free again: the first jobseekers waiting for its day are told.
+            waitlist_times_freed(
+                office_id=old_office_id, starts=[reservation.rescheduled_from], now=now
             )
     except IntegrityError as exc:
         # The unique index of one active reservation per slot decided a race the lock missed.

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from bookings.errors import AlreadyCancelled, JobseekerSuspended, WaitlistNotOpen
 from bookings.models import CancelChannel, SlotStatus, WaitlistRequest, WaitlistScope
+from bookings.services.moves import reservation_move
 from bookings.services.reservations import reservation_cancel
 from bookings.services.slots import slot_block, slot_create, slot_unblock
 from bookings.services.waitlist import (
@@ -198,6 +199,17 @@ def test_a_cancellation_tells_each_waiting_jobseeker_once_and_a_re_cancel_sends_
     assert sorted(m.to[0] for m in offers_sent) == sorted(j.email for j in waiting)
     body = offers_sent[0].body
     assert "2026年12月3日（木）" in body and "先着順" in body
+
+
+def test_a_reservation_moved_to_another_time_frees_the_old_one_for_the_waiting(world):
+    world.office.online_cancellation_allowed = True
+    world.office.save()
+    booked = _full_day(world)
+    _ask(world.jobseeker)
+    friday = world.slot_at(tokyo(2026, 12, 4, 11, 0))
+    reservation_move(reservation=booked, slot=friday, jobseeker=booked.jobseeker, now=NOW)
+    [offer] = _offers()
+    assert offer.jobseeker == world.jobseeker and offer.waitlist_request.offered_day == DAY
 
 
 def test_one_freed_time_tells_the_oldest_few_only(world):
