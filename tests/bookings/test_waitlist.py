@@ -337,6 +337,13 @@ def test_the_list_page_shows_the_active_requests(world):
     assert "2026年12月2日（水）" not in page
 
 
+def test_my_reservations_lists_the_waiting_requests(world):
+    _ask(world.jobseeker, day=dt.date(2026, 12, 8), scope=WaitlistScope.WEEK)
+    page = sign_in_client(Client(), world.jobseeker).get(reverse("bookings:mine")).content.decode()
+    assert "空きのお知らせの申込み一覧" in page
+    assert "2026年12月7日（月）〜2026年12月13日（日）" in page
+
+
 def test_signed_out_the_email_link_leads_to_the_day_after_signing_in(world):
     client = Client()
     assert client.get(DAY_URL)["Location"] == reverse("bookings:identify")
