@@ -7,8 +7,9 @@ import re
 import pytest
 import time_machine
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings.errors import AlreadyCancelled, JobseekerSuspended, WaitlistNotOpen
@@ -135,6 +136,21 @@ def test_the_cached_day_page_shows_each_jobseeker_their_own_state(world):
     second = sign_in_client(Client(), other).get(DAY_URL).content.decode()
     assert "この申込みを取り下げる" in first and "空きが出たらメールで知らせる" not in first
     assert "空きが出たらメールで知らせる" in second and "この申込みを取り下げる" not in second
+
+
+def test_a_full_day_from_the_cache_reads_no_slot_for_the_second_jobseeker(world):
+    """Whether the week has a free time is kept with the page (the office's answer); only the
+    jobseeker's own state is read per request."""
+    _full_day(world)
+    sign_in_client(Client(), world.jobseeker).get(DAY_URL)
+    second = sign_in_client(Client(), _jobseeker(world, 2))
+    with CaptureQueriesContext(connection) as ctx:
+        page = second.get(DAY_URL).content.decode()
+    assert not [q["sql"] for q in ctx.captured_queries if "bookings_slot" in q["sql"]]
+    assert "この週のいずれかの日" in page  # the week has no free time either
+    world.slot_at(tokyo(2026, 12, 4, 10, 0))  # a free time on Friday: a new version
+    page = second.get(DAY_URL).content.decode()
+    assert "空きが出たらメールで知らせる" in page and "この週のいずれかの日" not in page
 
 
 def test_asking_twice_is_one_request_and_the_database_holds_one_per_range(world):
