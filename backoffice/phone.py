@@ -11,10 +11,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bookings.models import Counselor, Reservation, Slot
+from bookings.models import Reservation, Slot
 from bookings.selectors import free_slots, upcoming_for_phone
 from bookings.services.reservations import (
     follow_up_allowed,
@@ -24,7 +25,14 @@ from bookings.services.reservations import (
     reservation_follow_up,
     reservation_late_notice,
 )
-from core.calendar import format_jp_datetime, format_jp_range
+from core.calendar import (
+    TOKYO,
+    WEEKDAYS_JA,
+    format_jp_date,
+    format_jp_datetime,
+    format_jp_range,
+    tokyo_date,
+)
 from core.dates import CallTimeField, call_time_default
 from core.errors import DomainError
 from jobseekers.models import AuditAction, Jobseeker
@@ -234,11 +242,72 @@ class FollowUpForm(forms.Form):
         label=_("Interpreter (language)"), max_length=50, required=False
     )
     assistant_attends = forms.BooleanField(label=_("An assistant attends"), required=False)
-    note = forms.CharField(label=_("Note"), max_length=400, required=False)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=400,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+# The counselor's own next free times offered first, as buttons.
+OWN_FIRST = 6
+
+
+def _short_day(day: dt.date) -> str:
+    """A day as a button reads it: 12月3日（木）; Thu 3 Dec."""
+    if (get_language() or "ja").startswith("en"):
+        return f"{day:%a} {day.day} {day:%b}"
+    return f"{day.month}月{day.day}日（{WEEKDAYS_JA[day.weekday()]}）"
+
+
+def _time_of(slot: Slot) -> str:
+    start = slot.starts_at.astimezone(TOKYO)
+    return f"{start:%H:%M}"
+
+
+def _picker(
+    request: HttpRequest, *, previous: Reservation, now: dt.datetime, show_all: bool
+) -> dict:
+    """The counselor's next free times, then the free days and the chosen day's times."""
+    own = previous.slot.counselor
+    own_slots = free_slots(office=previous.office, now=now, counselor=own)
+    slots = free_slots(office=previous.office, now=now, counselor=None) if show_all else own_slots
+    by_day: dict[dt.date, list[Slot]] = {}
+    for slot in slots:
+        by_day.setdefault(tokyo_date(slot.starts_at), []).append(slot)
+    days = [
+        {"date": day, "label": _short_day(day), "count": len(found), "iso": day.isoformat()}
+        for day, found in by_day.items()
+    ]
+    chosen_day = None
+    raw = request.GET.get("day", "")
+    if raw:
+        try:
+            chosen_day = dt.date.fromisoformat(raw)
+        except ValueError:
+            chosen_day = None
+    if chosen_day not in by_day:
+        chosen_day = next(iter(by_day), None)
+    for slot in [*own_slots, *slots]:
+        slot.time = _time_of(slot)
+        slot.day_label = _short_day(tokyo_date(slot.starts_at))
+        slot.when = format_jp_range(slot.starts_at, slot.ends_at)
+    return {
+        "own_counselor": own,
+        "own_first": own_slots[:OWN_FIRST],
+        "days": days,
+        "chosen_day": chosen_day.isoformat() if chosen_day else "",
+        "chosen_day_label": format_jp_date(chosen_day) if chosen_day else "",
+        "day_slots": by_day.get(chosen_day, []),
+        "slots": slots,
+        "free_ids": {slot.pk for slot in slots} | {slot.pk for slot in own_slots},
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book the next consultation in two clicks: a time (a link), then the confirmation."""
     staff_page_require(request, "bookings.add_reservation")
     now = timezone.now()
     previous = scoped_or_404(
@@ -247,7 +316,6 @@ def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     show_all = request.GET.get("counselor") == "all"
-    counselor: Counselor | None = None if show_all else previous.slot.counselor
     status = 200
     form = FollowUpForm(
         initial={
@@ -256,6 +324,7 @@ def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
         }
     )
     allowed = follow_up_allowed(reservation=previous, now=now)
+    chosen: Slot | None = None
     if request.method == "POST":
         status = 400
         form = FollowUpForm(request.POST)
@@ -302,9 +371,23 @@ def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
                     )
         else:
             messages.error(request, _("Choose one of the free times shown."))
-    slots = free_slots(office=previous.office, now=now, counselor=counselor) if allowed else []
-    for slot in slots:
-        slot.when = format_jp_range(slot.starts_at, slot.ends_at)
+    picker = _picker(request, previous=previous, now=now, show_all=show_all) if allowed else {}
+    if allowed and request.method == "GET" and request.GET.get("slot"):
+        # Step two: the chosen time, to confirm (with the attendants and a note).
+        try:
+            slot_id = int(request.GET["slot"])
+        except ValueError:
+            slot_id = None
+        if slot_id in picker["free_ids"]:
+            chosen = scoped_queryset(request, Slot).select_related("counselor").get(pk=slot_id)
+            chosen.when = format_jp_range(chosen.starts_at, chosen.ends_at)
+            form.initial["slot"] = chosen.pk
+        else:
+            status = 400
+            messages.error(
+                request, _("This time is no longer free. Choose one of the free times shown.")
+            )
+    query = "&counselor=all" if show_all else ""
     return TemplateResponse(
         request,
         "admin/bookings/reservation/follow_up.html",
@@ -315,9 +398,11 @@ def follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
             previous=previous,
             when=format_jp_range(previous.starts_at, previous.ends_at),
             allowed=allowed,
-            slots=slots,
             show_all=show_all,
+            query=query,
+            chosen=chosen,
             form=form,
+            **picker,
         ),
         status=status,
     )

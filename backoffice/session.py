@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from backoffice.reservation_page import reservation_summary
 from bookings.models import Reservation, ReservationStatus
 from bookings.policy import (
     jobseeker_clear_review,
@@ -27,12 +28,16 @@ from bookings.policy import (
 from bookings.selectors import office_week_figures
 from bookings.services.reservations import follow_up_allowed
 from bookings.services.sessions import (
+    noshow_record,
+    noshow_record_refusal,
     session_end,
     session_end_early,
+    session_outcome_set,
     session_start,
+    session_start_opens_at,
     session_start_refusal,
 )
-from core.calendar import format_jp_range
+from core.calendar import TOKYO, format_jp_range, tokyo_date
 from core.errors import DomainError
 from jobseekers.models import Jobseeker
 from jobseekers.services import audit_record_views
@@ -51,6 +56,10 @@ class SessionEndForm(forms.Form):
     outcome = forms.CharField(
         label=_("Outcome (optional)"), max_length=500, required=False, widget=forms.Textarea
     )
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(label=_("Outcome"), max_length=500, widget=forms.Textarea)
 
 
 class SessionEndEarlyForm(forms.Form):
@@ -83,6 +92,7 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     end_form = SessionEndForm()
     early_form = SessionEndEarlyForm()
+    outcome_form = OutcomeForm(initial={"outcome": reservation.outcome})
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -90,7 +100,21 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
                 session_start(reservation=reservation, actor=request.user)
                 messages.success(request, _("The session has started."))
                 return redirect(_next_or(request, request.path))
-            if action == "end":
+            if action == "no_show":
+                noshow_record(reservation=reservation, actor=request.user)
+                messages.success(request, _("The no-show was recorded."))
+                return redirect(_next_or(request, request.path))
+            if action == "outcome":
+                outcome_form = OutcomeForm(request.POST)
+                if outcome_form.is_valid():
+                    session_outcome_set(
+                        reservation=reservation,
+                        actor=request.user,
+                        outcome=outcome_form.cleaned_data["outcome"],
+                    )
+                    messages.success(request, _("The outcome was saved."))
+                    return redirect(request.path)
+            elif action == "end":
                 end_form = SessionEndForm(request.POST)
                 if end_form.is_valid():
                     session_end(
@@ -128,25 +152,47 @@ def reservation_session_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     now = timezone.now()
     start_refusal = session_start_refusal(reservation=reservation, now=now)
+    confirmed = reservation.status == ReservationStatus.CONFIRMED
+    opens_at = session_start_opens_at(reservation=reservation).astimezone(TOKYO)
+    follow_ups = list(
+        scoped_queryset(request, Reservation)
+        .active()
+        .filter(previous=reservation)
+        .select_related("slot__counselor")
+    )
+    for booked in follow_ups:
+        booked.when = format_jp_range(booked.starts_at, booked.ends_at)
     return TemplateResponse(
         request,
         "admin/bookings/reservation/session.html",
         staff_page_context(
             request,
-            _("Session"),
+            _("Running the consultation"),
             reservation=reservation,
+            summary=reservation_summary(request, reservation),
             when=format_jp_range(reservation.starts_at, reservation.ends_at),
-            # The button only when the service would start it; otherwise when it will.
+            # The button only when the service would start it; otherwise why, and from when.
             can_start=start_refusal is None,
-            start_note=(
-                start_refusal.message
-                if start_refusal is not None and reservation.status == ReservationStatus.CONFIRMED
+            start_note=start_refusal.message if start_refusal is not None and confirmed else "",
+            start_opens=(
+                f"{opens_at:%H:%M}"
+                if confirmed
+                and start_refusal is not None
+                and now < opens_at
+                and tokyo_date(now) == tokyo_date(reservation.starts_at)
                 else ""
             ),
+            can_no_show=noshow_record_refusal(reservation=reservation, now=now) is None,
             in_session=reservation.status == ReservationStatus.IN_SESSION,
-            can_follow_up=follow_up_allowed(reservation=reservation, now=now),
+            completed=reservation.status == ReservationStatus.COMPLETED,
+            can_follow_up=follow_up_allowed(reservation=reservation, now=now)
+            and request.user.has_perm("bookings.add_reservation"),
+            follow_ups=follow_ups,
             end_form=end_form,
             early_form=early_form,
+            outcome_form=outcome_form,
+            day_url=reverse("admin:bookings_reservation_today")
+            + f"?date={tokyo_date(reservation.starts_at).isoformat()}",
             opts=Reservation._meta,
         ),
         status=400 if request.method == "POST" else 200,

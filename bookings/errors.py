@@ -220,6 +220,17 @@ class SessionDayPassed(BookingError):
     )
 
 
+class NoShowNotDue(BookingError):
+    """A no-show is recorded only once the rule of Art 6(5) holds: confirmed, not started, no
+    late notice, and 10 minutes past the start."""
+
+    code = "no_show_not_due"
+    default_message = _(
+        "A no-show can be recorded only 10 minutes after the start, when the consultation has "
+        "not started and no late notice was received."
+    )
+
+
 class NotInSession(BookingError):
     code = "not_in_session"
     default_message = _(

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from backoffice.day import staff_home_view
 from notifications.urls import TRACKING_VIEWS
 
 # Any exception nothing else answered: the 503 page when the database is away, else the 500
@@ -18,6 +19,8 @@ urlpatterns = [
         r"^admin/bookings/(?P<model>bureau|office|officeclosedday|staffprofile)/(?P<rest>.*)$",
         RedirectView.as_view(url="/admin/offices/%(model)s/%(rest)s", query_string=True),
     ),
+    # The admin's home: a counselor lands on their day (backoffice/day.py), others on the index.
+    path("admin/", admin.site.admin_view(staff_home_view)),
     path("admin/", admin.site.urls),
     path("", include("portal.terms_urls")),
     path("", include("portal.urls")),

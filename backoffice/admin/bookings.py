@@ -17,7 +17,9 @@ from django.utils.translation import ngettext
 
 from backoffice.audit import ChangePageViewAudit
 from backoffice.dashboard import dashboard_view
+from backoffice.day import counselor_day_view
 from backoffice.phone import follow_up_view, phone_search_view, phone_view
+from backoffice.reservation_page import reservation_summary
 from backoffice.schedule import schedule_view
 from backoffice.session import figures_view, reservation_session_view
 from bookings.models import Counselor, Reservation, Slot, SlotStatus, WeeklyAvailability
@@ -299,12 +301,31 @@ class ReservationAdmin(ChangePageViewAudit, OfficeScopedAdmin):
     # Only what carries no rule may be edited here; status changes go through services.
     editable_fields = ["interpreter_language", "assistant_attends", "note"]
 
+    # The change page is for people: the summary, the checklist and the history on top
+    # (`backoffice.reservation_page`), and below it only the fields staff may edit.
+    change_form_template = "admin/bookings/reservation/change_form.html"
+
     def get_readonly_fields(self, request, obj=None):
         return [
             f.name
             for f in Reservation._meta.concrete_fields
             if f.name not in self.editable_fields and f.name not in self.exclude
         ]
+
+    def get_fields(self, request, obj=None):
+        return list(self.editable_fields)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "note":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 4, "cols": 60})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id) if object_id else None
+        extra = dict(extra_context or {})
+        if obj is not None:
+            extra["summary"] = reservation_summary(request, obj)
+        return super().change_view(request, object_id, form_url, extra)
 
     def change_page_viewed(self, request, obj) -> None:
         audit_record_views(
@@ -335,6 +356,7 @@ class ReservationAdmin(ChangePageViewAudit, OfficeScopedAdmin):
                 "<int:pk>/follow-up/", wrap(follow_up_view), name="bookings_reservation_follow_up"
             ),
             path("phone/", wrap(phone_search_view), name="bookings_reservation_phone_search"),
+            path("today/", wrap(counselor_day_view), name="bookings_reservation_today"),
             path("figures/", wrap(figures_view), name="bookings_reservation_figures"),
             path("dashboard/", wrap(dashboard_view), name="bookings_reservation_dashboard"),
             *super().get_urls(),

@@ -148,6 +148,7 @@ def reservation_move(
             )
             reservation_moved.send(
                 sender=Reservation,
+                reservation=reservation,
                 reservation_id=reservation.pk,
                 old_slot_id=old_slot_id,
                 new_slot_id=new_slot.pk,

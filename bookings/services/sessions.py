@@ -19,6 +19,7 @@ from jobseekers.services import audit_record
 from ..errors import (
     BookingError,
     InvalidTransition,
+    NoShowNotDue,
     ReasonRequired,
     SessionDayPassed,
     SessionTooEarly,
@@ -117,6 +118,29 @@ def session_end(
     return reservation
 
 
+def session_outcome_set(
+    *, reservation: Reservation | int, actor, outcome: str, now: dt.datetime | None = None
+) -> Reservation:
+    """Write or correct the outcome of a consultation that ended normally (after the end, the
+    counselor may note it once the follow-up is booked)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reservation = reservation_locked(reservation)
+        if reservation.status != ReservationStatus.COMPLETED:
+            raise InvalidTransition()
+        reservation.outcome = outcome.strip()[:500]
+        reservation.save(update_fields=["outcome", "updated_at"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            jobseeker=reservation.jobseeker,
+            target=f"reservation:{reservation.pk}",
+            detail="outcome",
+            now=now,
+        )
+    return reservation
+
+
 def session_end_early(
     *,
     reservation: Reservation | int,
@@ -157,6 +181,51 @@ def noshow_due_q(*, now: dt.datetime) -> Q:
         late_notice_at__isnull=True,
         starts_at__lte=now - NO_SHOW_AFTER,
     )
+
+
+def noshow_record_refusal(*, reservation: Reservation, now: dt.datetime) -> BookingError | None:
+    """Why staff cannot record this reservation as a no-show at `now`, or None (Art 6(5)).
+
+    The same condition as the sweep's (`noshow_due_q`): the page offers the button exactly
+    when the sweep would claim the row, and `noshow_record` checks it again under the lock.
+    """
+    if (
+        reservation.status != ReservationStatus.CONFIRMED
+        or reservation.started_at is not None
+        or reservation.late_notice_at is not None
+        or now < reservation.starts_at + NO_SHOW_AFTER
+    ):
+        return NoShowNotDue()
+    return None
+
+
+def noshow_record(
+    *, reservation: Reservation | int, actor, now: dt.datetime | None = None
+) -> Reservation:
+    """A counselor records the no-show the sweep would record on its next run (Art 6(5)).
+
+    The row is claimed by the sweep's own conditional update, so a no-show is counted once
+    whoever gets there first; the email, the audit entry and the refusal policy follow as
+    for the sweep's.
+    """
+    now = now or timezone.now()
+    pk = reservation if isinstance(reservation, int) else reservation.pk
+    with transaction.atomic():
+        claimed = _noshow_claim(ids=[pk], now=now)
+        if not claimed:
+            raise NoShowNotDue()
+        reservations_no_show.send(sender=Reservation, reservation_ids=[pk], now=now)
+        reservation = Reservation.objects.select_related("jobseeker").get(pk=pk)
+        audit_record(
+            action=AuditAction.NO_SHOW,
+            actor=actor,
+            jobseeker=reservation.jobseeker,
+            target=f"reservation:{pk}",
+            detail="recorded by staff: 10 minutes past the start without contact",
+            now=now,
+        )
+        jobseekers_noshow_policy_apply(jobseeker_ids=[claimed[0][1]], now=now)
+    return reservation
 
 
 def noshow_due_ids(

@@ -115,6 +115,7 @@ def test_the_event_carries_the_reservation_and_both_slots(moving):
     assert seen == [
         {
             "signal": reservation_moved,
+            "reservation": moving.reservation,
             "reservation_id": moving.reservation.pk,
             "old_slot_id": moving.slot.pk,
             "new_slot_id": moving.friday.pk,

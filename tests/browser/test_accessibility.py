@@ -222,6 +222,7 @@ def test_the_booking_can_be_done_with_the_keyboard_alone(page, live_url, world):
 ADMIN_PAGES = [
     "/admin/",
     "/admin/bookings/reservation/dashboard/",
+    "/admin/bookings/reservation/today/",
     "/admin/bookings/slot/day/",
     "/admin/bookings/slot/week/",
     "/admin/bookings/reservation/",
@@ -258,6 +259,7 @@ def test_the_main_admin_pages_pass_axe(browser, live_url, world, language):
     for path in [
         *ADMIN_PAGES,
         f"/admin/bookings/reservation/{reservation.pk}/change/",
+        f"/admin/bookings/reservation/{reservation.pk}/session/",
         f"/admin/bookings/reservation/{reservation.pk}/phone/",
         f"/admin/jobseekers/jobseeker/{jobseeker.pk}/change/",
     ]:

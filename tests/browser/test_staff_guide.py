@@ -133,6 +133,7 @@ def test_the_staff_guide_pages(browser, live_url, world, snap):
     page = context.new_page()
     pages = [
         ("dashboard", "/admin/bookings/reservation/dashboard/"),
+        ("today", "/admin/bookings/reservation/today/"),
         ("day", "/admin/bookings/slot/day/"),
         ("week", "/admin/bookings/slot/week/"),
         ("session", f"/admin/bookings/reservation/{in_session.pk}/session/"),
@@ -140,6 +141,7 @@ def test_the_staff_guide_pages(browser, live_url, world, snap):
         ("phone-search", "/admin/bookings/reservation/phone/?q=" + upcoming.jobseeker.number),
         ("phone", f"/admin/bookings/reservation/{upcoming.pk}/phone/"),
         ("reservations", "/admin/bookings/reservation/"),
+        ("reservation", f"/admin/bookings/reservation/{upcoming.pk}/change/"),
         ("jobseeker", f"/admin/jobseekers/jobseeker/{reviewed.pk}/change/"),
         ("refusal", f"/admin/jobseekers/jobseeker/{reviewed.pk}/refusal/"),
         ("roster", "/admin/jobseekers/jobseeker/import-roster/"),
