@@ -17,10 +17,11 @@ from bookings.errors import SlotTaken
 from bookings.models import Reservation
 from bookings.services.moves import reservation_move, reservation_move_refusal
 from bookings.services.reservations import booking_gate, slot_check
+from bookings.services.waitlist import waitlist_active
 from core.errors import DomainError
 from jobseekers.models import Jobseeker
 from portal.mine_rows import gate_details, my_reservations, reservation_row
-from portal.pages import render_page
+from portal.pages import page_language, render_page
 from portal.views import (
     SESSION_AFTER_SIGN_IN,
     SESSION_BOOKED,
@@ -31,6 +32,7 @@ from portal.views import (
     _slot_summary,
     journey_keep_alive,
 )
+from portal.waitlist_section import waitlist_days_label
 
 # The reservation whose time was just changed (its row says so on the list, once).
 SESSION_MOVED = "journey_moved"
@@ -93,6 +95,13 @@ def mine(request: HttpRequest, jobseeker: Jobseeker) -> HttpResponse:
             "moved": moved,
             "gate": gate,
             "office": jobseeker.office,
+            "waiting": [
+                {
+                    "request": r,
+                    "days": waitlist_days_label(r.first_day, r.last_day, page_language()),
+                }
+                for r in waitlist_active(jobseeker_id=jobseeker.pk, now=now)
+            ],
         },
     )
 

@@ -86,7 +86,7 @@ from portal.pages import (
     render_page,
 )
 from portal.reservation import reservation_by_token
-from portal.waitlist_section import waitlist_section
+from portal.waitlist_section import waitlist_section, week_is_full
 
 logger = logging.getLogger(__name__)
 
@@ -687,7 +687,12 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
                 csrf_token=placeholder,
                 waitlist=waitlist_placeholder,
             )
-            values = {"csrf_token": placeholder, "waitlist": waitlist_placeholder}
+            values = {"csrf_token": placeholder}
+            if waitlist_placeholder in response.content.decode():
+                # A day with no free time: whether its week has one is the office's, not the
+                # jobseeker's, so the kept page says it by the name of the cut.
+                week_full = week_is_full(jobseeker, chosen_day, now)
+                values["waitlist_week" if week_full else "waitlist"] = waitlist_placeholder
             if nonce := get_nonce(request):  # used while rendering: the page carries it
                 values["csp_nonce"] = str(nonce)
             return page_cut(response.content.decode(), values), seconds
@@ -704,7 +709,12 @@ def _day_page_cached(request: HttpRequest, office_id: int, chosen_day: dt.date) 
             {
                 "csrf_token": lambda: get_token(request),
                 "csp_nonce": lambda: str(get_nonce(request)),
-                "waitlist": lambda: waitlist_section(request, _jobseeker(request), chosen_day),
+                "waitlist": lambda: waitlist_section(
+                    request, _jobseeker(request), chosen_day, offer_week=False
+                ),
+                "waitlist_week": lambda: waitlist_section(
+                    request, _jobseeker(request), chosen_day, offer_week=True
+                ),
             },
         )
     )

@@ -30,10 +30,25 @@ def waitlist_days_label(first: dt.date, last: dt.date, language: str) -> str:
     return f"{label}{dash}{format_jp_date(last, language)}"
 
 
-def waitlist_section(request: HttpRequest, jobseeker: Jobseeker | None, day: dt.date) -> SafeString:
+def week_is_full(jobseeker: Jobseeker, day: dt.date, now: dt.datetime) -> bool:
+    """No free time in the week (Monday to Sunday) of `day`: the same for every jobseeker of
+    the office, so the kept day page decides it when it is rendered."""
+    first, last = waitlist_range(day, WaitlistScope.WEEK)
+    since, until = tokyo_day_bounds(first, last)
+    return not has_free_times(jobseeker=jobseeker, since=since, until=until, now=now)
+
+
+def waitlist_section(
+    request: HttpRequest,
+    jobseeker: Jobseeker | None,
+    day: dt.date,
+    *,
+    offer_week: bool | None = None,
+) -> SafeString:
     """The jobseeker's request covering `day` with a button to withdraw it, or the form to
-    ask; nothing when there is nothing to wait for (the day can no longer be booked) or the
-    jobseeker may not book online now (the gate page says why)."""
+    ask (for the day, or its week when the week has no free time either: `offer_week`, read
+    here when not given); nothing when there is nothing to wait for (the day can no longer be
+    booked) or the jobseeker may not book online now (the gate page says why)."""
     if jobseeker is None:
         return mark_safe("")  # noqa: S308 - empty
     now = timezone.now()
@@ -50,11 +65,10 @@ def waitlist_section(request: HttpRequest, jobseeker: Jobseeker | None, day: dt.
         if not waitlist_open_days(jobseeker=jobseeker, first=day, last=day, now=now):
             return mark_safe("")  # noqa: S308 - empty
         first, last = waitlist_range(day, WaitlistScope.WEEK)
-        since, until = tokyo_day_bounds(first, last)
         # The week is offered only when it has no free time either (else: the calendar).
-        context["offer_week"] = not has_free_times(
-            jobseeker=jobseeker, since=since, until=until, now=now
-        )
+        if offer_week is None:
+            offer_week = week_is_full(jobseeker, day, now)
+        context["offer_week"] = offer_week
         context["week_days"] = waitlist_days_label(first, last, language)
         context["day_label"] = format_jp_date(day, language)
     return mark_safe(  # noqa: S308 - a template's output, escaped there

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from core.calendar import TOKYO, booking_deadline, closed_reason, tokyo_date
+from core.errors import DomainError
 from core.tokens import new_nonce
 from jobseekers.models import Jobseeker
 from offices.models import Office
@@ -205,7 +206,7 @@ def _bookable(*, office: Office, starts_at: dt.datetime, now: dt.datetime) -> bo
 def _may_book(jobseeker: Jobseeker, now: dt.datetime) -> bool:
     try:
         booking_gate(jobseeker=jobseeker, now=now)
-    except Exception:  # noqa: BLE001 - any refusal of the gate: not told (yet)
+    except DomainError:  # suspended, registration expired, at the upcoming limit: not told
         return False
     return True
 

@@ -7,12 +7,14 @@ import re
 import pytest
 import time_machine
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings.errors import AlreadyCancelled, JobseekerSuspended, WaitlistNotOpen
 from bookings.models import CancelChannel, SlotStatus, WaitlistRequest, WaitlistScope
+from bookings.services.moves import reservation_move
 from bookings.services.reservations import reservation_cancel
 from bookings.services.slots import slot_block, slot_create, slot_unblock
 from bookings.services.waitlist import (
@@ -136,6 +138,21 @@ def test_the_cached_day_page_shows_each_jobseeker_their_own_state(world):
     assert "空きが出たらメールで知らせる" in second and "この申込みを取り下げる" not in second
 
 
+def test_a_full_day_from_the_cache_reads_no_slot_for_the_second_jobseeker(world):
+    """Whether the week has a free time is kept with the page (the office's answer); only the
+    jobseeker's own state is read per request."""
+    _full_day(world)
+    sign_in_client(Client(), world.jobseeker).get(DAY_URL)
+    second = sign_in_client(Client(), _jobseeker(world, 2))
+    with CaptureQueriesContext(connection) as ctx:
+        page = second.get(DAY_URL).content.decode()
+    assert not [q["sql"] for q in ctx.captured_queries if "bookings_slot" in q["sql"]]
+    assert "この週のいずれかの日" in page  # the week has no free time either
+    world.slot_at(tokyo(2026, 12, 4, 10, 0))  # a free time on Friday: a new version
+    page = second.get(DAY_URL).content.decode()
+    assert "空きが出たらメールで知らせる" in page and "この週のいずれかの日" not in page
+
+
 def test_asking_twice_is_one_request_and_the_database_holds_one_per_range(world):
     _full_day(world)
     assert _ask(world.jobseeker) == _ask(world.jobseeker)
@@ -198,6 +215,17 @@ def test_a_cancellation_tells_each_waiting_jobseeker_once_and_a_re_cancel_sends_
     assert sorted(m.to[0] for m in offers_sent) == sorted(j.email for j in waiting)
     body = offers_sent[0].body
     assert "2026年12月3日（木）" in body and "先着順" in body
+
+
+def test_a_reservation_moved_to_another_time_frees_the_old_one_for_the_waiting(world):
+    world.office.online_cancellation_allowed = True
+    world.office.save()
+    booked = _full_day(world)
+    _ask(world.jobseeker)
+    friday = world.slot_at(tokyo(2026, 12, 4, 11, 0))
+    reservation_move(reservation=booked, slot=friday, jobseeker=booked.jobseeker, now=NOW)
+    [offer] = _offers()
+    assert offer.jobseeker == world.jobseeker and offer.waitlist_request.offered_day == DAY
 
 
 def test_one_freed_time_tells_the_oldest_few_only(world):
@@ -323,6 +351,13 @@ def test_the_list_page_shows_the_active_requests(world):
     assert "2026年12月3日（木）" in page
     assert "2026年12月7日（月）〜2026年12月13日（日）" in page
     assert "2026年12月2日（水）" not in page
+
+
+def test_my_reservations_lists_the_waiting_requests(world):
+    _ask(world.jobseeker, day=dt.date(2026, 12, 8), scope=WaitlistScope.WEEK)
+    page = sign_in_client(Client(), world.jobseeker).get(reverse("bookings:mine")).content.decode()
+    assert "空きのお知らせの申込み一覧" in page
+    assert "2026年12月7日（月）〜2026年12月13日（日）" in page
 
 
 def test_signed_out_the_email_link_leads_to_the_day_after_signing_in(world):
