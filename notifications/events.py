@@ -74,7 +74,6 @@ def on_reservation_cancelled(sender, *, reservation, now, **kwargs) -> None:
     meeting_step_due(reservation_ids=[reservation.pk], now=now)
 
 
-
 @receiver(reservations_no_show, dispatch_uid="notifications.reservations_no_show")
 def on_reservations_no_show(sender, *, reservation_ids, now, **kwargs) -> None:
     no_show_queue_many(reservation_ids=reservation_ids, now=now)
