@@ -3,12 +3,13 @@
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from backoffice.selectors import staff_dashboard
 from bookings.models import Reservation
-from core.calendar import format_jp_date
+from core.calendar import format_jp_date, format_jp_datetime
 from offices.admin_scope import scoped_queryset, staff_page_context, staff_page_require
 from offices.models import Office
 
@@ -28,5 +29,13 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             today=format_jp_date(dashboard.today),
             today_iso=dashboard.today.isoformat(),
             can_view_jobseekers=request.user.has_perm("jobseekers.view_jobseeker"),
+            failing_video_services=[
+                {
+                    "office": office,
+                    "since": format_jp_datetime(office.meeting_provider_failing_since),
+                    "reason": gettext(office.meeting_provider_failure),
+                }
+                for office in dashboard.failing_video_services
+            ],
         ),
     )

@@ -2,7 +2,7 @@
 dashboard."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -97,6 +97,8 @@ class Dashboard:
     no_shows_to_review: int
     unverified: int
     bounced: int
+    # Offices whose video service refused their credentials or setting (issue 20).
+    failing_video_services: list[Office] = field(default_factory=list)
 
 
 def staff_dashboard(*, offices: QuerySet[Office], now: dt.datetime) -> Dashboard:
@@ -137,4 +139,7 @@ def staff_dashboard(*, offices: QuerySet[Office], now: dt.datetime) -> Dashboard
         bounced=jobseekers.filter(
             email_problem__in=[EmailProblem.BOUNCED, EmailProblem.COMPLAINED]
         ).count(),
+        failing_video_services=list(
+            offices.filter(meeting_provider_failing_since__isnull=False).order_by("code")
+        ),
     )

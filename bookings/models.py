@@ -26,6 +26,19 @@ class Counselor(models.Model):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="counselors")
     display_name = models.CharField(_("display name"), max_length=100)
     meeting_room_url = models.URLField(_("personal meeting room URL"), blank=True)
+    # The counselor's account at the office's video service (never a secret): the Zoom user's
+    # email or id, the Webex host's email, or the Teams user's Microsoft Entra object id.
+    meeting_account = models.CharField(
+        _("account on the video service"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "Zoom: the user's email or id. Webex: the host's email. "
+            "Microsoft Teams: the user's Microsoft Entra object id."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -184,6 +197,17 @@ class Reservation(models.Model):
     environment_checklist = models.JSONField(_("environment checklist"), default=dict, blank=True)
     meeting_url = models.URLField(_("meeting URL"), max_length=300, blank=True)
     meeting_url_problem = models.CharField(max_length=200, blank=True)
+    # The meeting at the office's video service (docs/meetings.md): which service ("zoom",
+    # "webex", "teams"; empty for a personal room or a template URL), its id there, the host
+    # account it was made for, its passcode and the time it is set for. A Celery task of
+    # notifications makes, moves and removes it; `meeting_next_attempt_at` is when it tries next.
+    meeting_provider = models.CharField(max_length=20, blank=True, default="", db_default="")
+    meeting_provider_id = models.CharField(max_length=200, blank=True, default="", db_default="")
+    meeting_host_account = models.CharField(max_length=200, blank=True, default="", db_default="")
+    meeting_passcode = models.CharField(max_length=50, blank=True, default="", db_default="")
+    meeting_starts_at = models.DateTimeField(null=True, blank=True)
+    meeting_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    meeting_next_attempt_at = models.DateTimeField(null=True, blank=True)
     access_nonce = models.CharField(max_length=32)
     access_token_hash = models.CharField(max_length=64, unique=True)
     # ICS SEQUENCE: bumped on each change a calendar must see.
@@ -257,6 +281,12 @@ class Reservation(models.Model):
             ),
             models.Index(fields=["jobseeker", "status", "starts_at"], name="res_jobseeker_idx"),
             models.Index(fields=["office", "starts_at"], name="res_office_start_idx"),
+            # The meeting sweep reads only the reservations whose meeting has a step due.
+            models.Index(
+                fields=["meeting_next_attempt_at"],
+                condition=Q(meeting_next_attempt_at__isnull=False),
+                name="res_meeting_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from bookings.events import (
     waitlist_offered,
     waitlist_requested,
 )
+from bookings.meeting import MEETING_PENDING
 from bookings.models import Reservation
 from consent.events import terms_version_published
 from jobseekers.events import (
@@ -31,6 +32,7 @@ from jobseekers.models import SignInPurpose
 
 from .models import Notification, NotificationKind, NotificationStatus
 from .queue import publish
+from .services.meeting import ONLINE, meeting_moved, meeting_step_due
 from .services.outbox import (
     cancellation_queue,
     invitation_queue,
@@ -42,15 +44,22 @@ from .services.outbox import (
 
 @receiver(reservation_booked, dispatch_uid="notifications.reservation_booked")
 def on_reservation_booked(sender, *, reservation, now, **kwargs) -> None:
-    # No email with a broken link: a reservation without a meeting URL waits in the admin's
-    # "invitations not sent" until staff give it one (services/meeting.py).
-    if not reservation.meeting_url_problem:
+    if reservation.meeting_provider in ONLINE:
+        # The office's video service makes the meeting in a task after commit; the invitation
+        # waits for its URL, and staff see why in "invitations not sent" (services/meeting.py).
+        invitation_queue(reservation=reservation, now=now, waiting=MEETING_PENDING)
+        meeting_step_due(reservation_ids=[reservation.pk], now=now)
+    elif not reservation.meeting_url_problem:
+        # No email with a broken link: a reservation without a meeting URL waits in the admin's
+        # "invitations not sent" until staff give it one (services/meeting.py).
         invitation_queue(reservation=reservation, now=now)
 
 
 @receiver(reservation_cancelled, dispatch_uid="notifications.reservation_cancelled")
 def on_reservation_cancelled(sender, *, reservation, now, **kwargs) -> None:
     cancellation_queue(reservation=reservation, now=now)
+    # The meeting at the video service is removed after commit.
+    meeting_step_due(reservation_ids=[reservation.pk], now=now)
 
 
 @receiver(reservation_moved, dispatch_uid="notifications.reservation_moved")
@@ -58,6 +67,10 @@ def on_reservation_moved(sender, *, reservation_id, now, **kwargs) -> None:
     # One updated invitation: the same UID with the raised SEQUENCE moves the event in the
     # jobseeker's calendar (bookings/services/moves.py says why not a cancel and a new one).
     reservation = Reservation.objects.select_related("jobseeker", "office").get(pk=reservation_id)
+    if meeting_moved(reservation=reservation, now=now):
+        # At a video service: the invitation (and its .ics) waits until the task moved the
+        # meeting there, then goes out with its join URL (services/meeting.py).
+        return
     if not reservation.meeting_url_problem:
         invitation_queue(reservation=reservation, now=now)
 
@@ -65,6 +78,7 @@ def on_reservation_moved(sender, *, reservation_id, now, **kwargs) -> None:
 @receiver(reservations_no_show, dispatch_uid="notifications.reservations_no_show")
 def on_reservations_no_show(sender, *, reservation_ids, now, **kwargs) -> None:
     no_show_queue_many(reservation_ids=reservation_ids, now=now)
+    meeting_step_due(reservation_ids=reservation_ids, now=now)
 
 
 @receiver(waitlist_requested, dispatch_uid="notifications.waitlist_requested")

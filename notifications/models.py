@@ -33,6 +33,9 @@ class NotificationStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     # Not sent because it no longer applies (a reminder for a reservation cancelled meanwhile).
     SKIPPED = "skipped", _("Skipped")
+    # An invitation whose meeting the video service has not made (or moved) yet: it is queued
+    # as soon as the join URL exists; `last_error` says what it waits for.
+    WAITING = "waiting", _("Waiting for the meeting")
 
 
 UNSENT_STATUSES = [NotificationStatus.QUEUED, NotificationStatus.SENDING]

@@ -15,8 +15,9 @@ from django.db import InterfaceError, OperationalError
 from core.sql import retry_on_disconnect
 from core.sweeps import each_id
 
-from .queue import MAX_COUNTDOWN, enqueue_send
+from .queue import MAX_COUNTDOWN, enqueue_send, publish
 from .services.delivery import Outcome, SendResult, notification_send
+from .services.meeting import MEETING_SYNC_TASK, meeting_sweep, reservation_meeting_sync
 from .services.sweep import notification_sweep, reminder_sweep
 from .terms_tasks import terms_notices_resume_task, terms_notices_task  # noqa: F401 - registers them
 
@@ -82,3 +83,30 @@ def notification_sweep_task() -> int:
 @shared_task(name="notifications.reminder_sweep", ignore_result=True)
 def reminder_sweep_task() -> int:
     return retry_on_disconnect(reminder_sweep, label="the reminder sweep")
+
+
+@shared_task(name=MEETING_SYNC_TASK, bind=True, max_retries=None, **SEND_OPTIONS)
+def meeting_sync(self, reservation_id: int) -> str:
+    """Make, move or remove one reservation's meeting at its video service (docs/meetings.md).
+
+    A step worth trying again comes back through the broker when it is due within a minute,
+    else through the meeting sweep (`meeting_next_attempt_at`)."""
+    try:
+        result = reservation_meeting_sync(reservation_id=reservation_id)
+    except (OperationalError, InterfaceError):
+        logger.warning("database unreachable for the meeting of reservation id=%s", reservation_id)
+        result = None
+        retry_in = DATABASE_AWAY_COUNTDOWN
+    else:
+        retry_in = result.retry_in
+    if retry_in is not None and retry_in <= MAX_COUNTDOWN:
+        if self.request.called_directly:
+            publish(MEETING_SYNC_TASK, (reservation_id,), countdown=retry_in)
+        else:
+            raise self.retry(countdown=retry_in)
+    return result.step.value if result else "retry"
+
+
+@shared_task(name="notifications.meeting_sweep", ignore_result=True)
+def meeting_sweep_task() -> int:
+    return retry_on_disconnect(meeting_sweep, label="the meeting sweep")

@@ -30,8 +30,18 @@ class Bureau(models.Model):
 
 
 class MeetingUrlMode(models.TextChoices):
+    """Where a reservation's meeting comes from (docs/meetings.md): the two offline ways, or a
+    meeting made at the office's video service by a Celery task after the booking."""
+
     COUNSELOR_ROOM = "counselor_room", _("The counselor's personal room URL")
     TEMPLATE = "template", _("A URL made per reservation from the office's template")
+    ZOOM = "zoom", _("Zoom (a meeting made per reservation)")
+    WEBEX = "webex", _("Webex (a meeting made per reservation)")
+    TEAMS = "teams", _("Microsoft Teams (a meeting made per reservation)")
+
+
+# The modes whose meetings a video service makes (their names are the providers' in meetings/).
+ONLINE_MEETING_MODES = (MeetingUrlMode.ZOOM, MeetingUrlMode.WEBEX, MeetingUrlMode.TEAMS)
 
 
 class Office(models.Model):
@@ -96,7 +106,18 @@ class Office(models.Model):
         _("meeting URL template"),
         max_length=300,
         blank=True,
-        help_text=_("Used in template mode; {token} is replaced by an unguessable part."),
+        help_text=_(
+            "Used in template mode; {token} is replaced by an unguessable part. With Zoom, "
+            "Webex or Teams, the fallback staff can switch a reservation to when the service fails."
+        ),
+    )
+    # Set when the office's video service refused its credentials or setting; cleared by the
+    # next meeting made, moved or removed there (notifications/services/meeting.py).
+    meeting_provider_failing_since = models.DateTimeField(
+        _("video service failing since"), null=True, blank=True
+    )
+    meeting_provider_failure = models.CharField(
+        _("video service failure"), max_length=300, blank=True, default="", db_default=""
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -13,8 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
 from notifications.selectors import invitations_not_sent_among, notification_office_q
-from notifications.services.meeting import MeetingUrlUnavailable, reservation_meeting_url_retry
+from notifications.services.meeting import (
+    MeetingUrlUnavailable,
+    reservation_meeting_fallback,
+    reservation_meeting_retry,
+    reservation_meeting_url_retry,
+)
 from notifications.services.outbox import notification_resend
+from core.calendar import format_jp_datetime
 from offices.admin_scope import OfficeScopedAdmin
 from offices.selectors import offices_for_staff
 
@@ -140,7 +146,7 @@ class PendingInvitationAdmin(ReadOnlyAdmin):
     list_filter = ["office"]
     search_fields = ["reference"]
     ordering = ["created_at"]
-    actions = ["send_invitation"]
+    actions = ["send_invitation", "retry_meeting", "use_fallback"]
     list_display_links = None
 
     def get_queryset(self, request):
@@ -159,13 +165,73 @@ class PendingInvitationAdmin(ReadOnlyAdmin):
     @admin.display(description=_("reason"))
     def reason(self, obj) -> str:
         if obj.invitation_id is None:
-            return gettext(obj.meeting_url_problem or "No meeting URL.")
-        return gettext(obj.invitation_error or "")[:200]
+            text = gettext(obj.meeting_url_problem or "No meeting URL.")
+        else:
+            text = gettext(obj.invitation_error or "")[:200]
+        office = obj.office
+        if obj.meeting_provider and office.meeting_provider_failing_since is not None:
+            # The office's video service is failing: every reservation of it waits for staff.
+            failing = gettext("The office's video service is failing since %(since)s: %(why)s") % {
+                "since": format_jp_datetime(office.meeting_provider_failing_since),
+                "why": gettext(office.meeting_provider_failure),
+            }
+            text = f"{text} {failing}" if text else failing
+        return text
+
+    @admin.action(description=_("Retry making the meeting at the video service"))
+    def retry_meeting(self, request, queryset) -> None:
+        retried, refused = 0, []
+        for reservation in queryset:
+            if reservation_meeting_retry(reservation=reservation.pk):
+                retried += 1
+            else:
+                refused.append(reservation.reference)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d meeting will be tried again now.",
+                "%(count)d meetings will be tried again now.",
+                retried,
+            )
+            % {"count": retried},
+            messages.SUCCESS,
+        )
+        for reference in refused:
+            self.message_user(
+                request,
+                f"{reference}: "
+                + gettext("This reservation's meeting is not made at a video service."),
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Use the office's fallback URL (template) and send the invitation"))
+    def use_fallback(self, request, queryset) -> None:
+        switched, problems = 0, []
+        for reservation in queryset:
+            try:
+                reservation_meeting_fallback(reservation=reservation.pk)
+            except MeetingUrlUnavailable as exc:
+                problems.append(f"{reservation.reference}: {gettext(exc.problem)}")
+            else:
+                switched += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation queued.", "%(count)d invitations queued.", switched)
+            % {"count": switched},
+            messages.SUCCESS,
+        )
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
 
     @admin.action(description=_("Send the invitation again (making the meeting URL anew)"))
     def send_invitation(self, request, queryset) -> None:
         queued, problems = 0, []
         for reservation in queryset:
+            if reservation.invitation_status == NotificationStatus.WAITING:
+                # It waits for the video service: try the meeting again, which then sends it.
+                if reservation_meeting_retry(reservation=reservation.pk):
+                    queued += 1
+                continue
             if reservation.invitation_id is not None:
                 notification = Notification.objects.get(pk=reservation.invitation_id)
                 queued += notification_resend(notification=notification)

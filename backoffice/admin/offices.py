@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
 from offices.models import Bureau, Office, OfficeClosedDay, StaffProfile
@@ -33,6 +35,13 @@ class OfficeAdmin(OfficeScopedAdmin):
     ]
     search_fields = ["name", "code", "registration_code"]
     inlines = [OfficeClosedDayInline]
+    # Set and cleared by the meetings' task (notifications/services/meeting.py), not by hand.
+    readonly_fields = ["meeting_provider_failing_since", "meeting_provider_failure_text"]
+    exclude = ["meeting_provider_failure"]
+
+    @admin.display(description=_("video service failure"))
+    def meeting_provider_failure_text(self, obj: Office) -> str:
+        return gettext(obj.meeting_provider_failure) if obj.meeting_provider_failure else "-"
 
 
 @admin.register(OfficeClosedDay)

@@ -114,7 +114,12 @@ def reservation_move(
             if _holder(new_slot.pk) is not None:
                 raise SlotTaken()
             old_slot_id = reservation.slot_id
-            meeting_url, problem = meeting_url_for(slot=new_slot, office=new_slot.office)
+            if reservation.meeting_provider:
+                # A meeting at a video service moves with the reservation (notifications moves
+                # it there after commit); its join URL stays where the service keeps it.
+                meeting_url, problem = reservation.meeting_url, reservation.meeting_url_problem
+            else:
+                meeting_url, problem = meeting_url_for(slot=new_slot, office=new_slot.office)
             reservation.rescheduled_from = reservation.starts_at
             reservation.rescheduled_at = now
             reservation.slot = new_slot

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings.meeting import meeting_url_for
+from bookings.meeting import meeting_made_online, meeting_url_for
 from consent.errors import TermsNotPublished
 from consent.selectors import terms_in_force_and_consent
 from core.calendar import booking_deadline, tokyo_date, tokyo_day_bounds
@@ -235,6 +235,11 @@ def reservation_create(
                 environment_checklist=environment_checklist or {},
                 meeting_url=meeting_url,
                 meeting_url_problem=problem,
+                # The video service that makes its meeting after commit (none: a room or a
+                # template URL, given above).
+                meeting_provider=(
+                    slot.office.meeting_url_mode if meeting_made_online(slot.office) else ""
+                ),
                 access_nonce=nonce,
                 access_token_hash=hash_token(reservation_token(reference=reference, nonce=nonce)),
                 created_by=recorded_user(actor),

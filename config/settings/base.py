@@ -193,6 +193,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The outbox guarantees delivery; the queue is only the fast path (see docs/notifications.md).
     "notifications-sweep": {"task": "notifications.sweep", "schedule": 60.0},
     "notifications-reminders": {"task": "notifications.reminder_sweep", "schedule": 60.0},
+    # Issue 20: meetings at the video services whose step is due (a retry after an outage, a
+    # task the broker lost).
+    "meetings-sweep": {"task": "notifications.meeting_sweep", "schedule": 60.0},
     # Art 14: resume the notice batches of a published terms version a lost worker left behind.
     "terms-notices-resume": {"task": "consent.terms_notices_resume", "schedule": 600.0},
     # Art 7: usage records older than USAGE_RECORD_RETENTION_DAYS are deleted.

@@ -39,7 +39,13 @@ _STATE_COLUMNS = (
 
 
 def _outbox_write(
-    *, select: str, select_params: list, source: str, source_params: list, now: dt.datetime
+    *,
+    select: str,
+    select_params: list,
+    source: str,
+    source_params: list,
+    now: dt.datetime,
+    waiting: str = "",
 ) -> list[int]:
     """The one writer of outbox rows: INSERT … SELECT, published after commit; the new ids.
 
@@ -49,21 +55,25 @@ def _outbox_write(
     instances took most of a no-show sweep's time). A row whose idempotency key is taken is
     not written and not returned, also when two transactions race (the unique index decides).
     Every id written goes to the broker after the caller's commit through `queue` (with its
-    broker guard); a lost message is left to the outbox sweep.
+    broker guard); a lost message is left to the outbox sweep. With `waiting` (the reason, a
+    msgid) the rows are written "waiting" instead and not published: an invitation whose meeting
+    the video service has yet to make (`invitation_release` queues it).
     """
     columns = ", ".join(_ROW_COLUMNS + _STATE_COLUMNS)
     # Only the table name (from the model) and the callers' column expressions are formatted
     # in; values are bound.
     sql = (
         f"INSERT INTO {Notification._meta.db_table} ({columns}) "  # noqa: S608
-        f"SELECT {select}, %s, 0, '', '', '', %s, %s, %s {source} "
+        f"SELECT {select}, %s, 0, '', %s, '', %s, %s, %s {source} "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     )
-    params = [*select_params, NotificationStatus.QUEUED.value, now, now, now, *source_params]
+    status = NotificationStatus.WAITING if waiting else NotificationStatus.QUEUED
+    params = [*select_params, status.value, waiting, now, now, now, *source_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = sorted(row[0] for row in cursor.fetchall())
-    enqueue_on_commit(ids)
+    if not waiting:
+        enqueue_on_commit(ids)
     return ids
 
 
@@ -79,11 +89,13 @@ def notification_queue_once(
     sign_in_token=None,
     sequence: int = 0,
     now: dt.datetime | None = None,
+    waiting: str = "",
 ) -> tuple[Notification, bool]:
     """Write a queued notification in the caller's transaction; send it after commit.
 
     Idempotent on `idempotency_key`: a second call returns the existing row (and False) and
-    queues nothing, also when two transactions race (the unique index decides).
+    queues nothing, also when two transactions race (the unique index decides). With `waiting`
+    (why, a msgid) the row waits instead of being queued (`_outbox_write`).
     """
     now = now or timezone.now()
     values = {
@@ -105,13 +117,15 @@ def notification_queue_once(
         source="WHERE 1 = 1",
         source_params=[],
         now=now,
+        waiting=waiting,
     )
     if not ids:
         return Notification.objects.get(idempotency_key=idempotency_key), False
     notification = Notification(
         pk=ids[0],
         **values,
-        status=NotificationStatus.QUEUED,
+        status=NotificationStatus.WAITING if waiting else NotificationStatus.QUEUED,
+        last_error=waiting,
         queued_at=now,
         created_at=now,
         updated_at=now,
@@ -137,14 +151,57 @@ def _about(reservation) -> dict:
     }
 
 
-def invitation_queue(*, reservation, now: dt.datetime | None = None) -> Notification:
-    """The invitation (招待メール) for the reservation's current version (Art 6(3))."""
+def invitation_queue(
+    *, reservation, now: dt.datetime | None = None, waiting: str = ""
+) -> Notification:
+    """The invitation (招待メール) for the reservation's current version (Art 6(3)).
+
+    With `waiting` (why, a msgid) it waits for the meeting the video service is making: it is
+    not sent until `invitation_release` queues it."""
     return notification_queue(
         kind=NotificationKind.INVITATION,
         **_about(reservation),
         idempotency_key=f"invitation:{reservation.pk}:{reservation.sequence}",
         now=now,
+        waiting=waiting,
     )
+
+
+def invitation_wait(*, reservation, reason: str, now: dt.datetime | None = None) -> int:
+    """Say why the current version's waiting invitation still waits (a msgid); how many rows."""
+    now = now or timezone.now()
+    return Notification.objects.filter(
+        reservation=reservation,
+        kind=NotificationKind.INVITATION,
+        sequence=reservation.sequence,
+        status=NotificationStatus.WAITING,
+    ).update(last_error=reason, updated_at=now)
+
+
+def invitation_release(*, reservation, now: dt.datetime | None = None) -> Notification | None:
+    """The meeting exists: queue the current version's invitation, in the caller's transaction.
+
+    A waiting row is queued (sent after commit); with none yet one is written, queued; one
+    already queued or sent is left alone. None when the reservation has no URL to send.
+    """
+    now = now or timezone.now()
+    if not reservation.meeting_url:
+        return None
+    key = f"invitation:{reservation.pk}:{reservation.sequence}"
+    released = Notification.objects.filter(
+        idempotency_key=key, status=NotificationStatus.WAITING
+    ).update(
+        status=NotificationStatus.QUEUED,
+        last_error="",
+        queued_at=now,
+        next_attempt_at=None,
+        updated_at=now,
+    )
+    if released:
+        notification = Notification.objects.get(idempotency_key=key)
+        enqueue_on_commit([notification.pk])
+        return notification
+    return invitation_queue(reservation=reservation, now=now)
 
 
 def reminder_queue(*, reservation, now: dt.datetime | None = None) -> tuple[Notification, bool]:
@@ -261,7 +318,12 @@ def notification_resend(*, notification: Notification, now: dt.datetime | None =
             .select_related("jobseeker")
             .get(pk=notification.pk)
         )
-        if row.status in (NotificationStatus.QUEUED, NotificationStatus.SENDING):
+        if row.status in (
+            NotificationStatus.QUEUED,
+            NotificationStatus.SENDING,
+            # Released by the meeting's task as soon as the video service made the meeting.
+            NotificationStatus.WAITING,
+        ):
             return False
         recipient = row.jobseeker.email if row.jobseeker is not None else row.recipient
         Notification.objects.filter(pk=row.pk).update(

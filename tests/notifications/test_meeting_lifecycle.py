@@ -1,0 +1,426 @@
+"""Issue 20 end to end: an office on Zoom, Webex or Teams, its fake edge (respx, the only fake),
+and the rest real: PostgreSQL, the booking services, the domain events, the outbox, the Celery
+tasks run in this process as a worker runs them (every message the code publishes is executed),
+the admin actions and the dashboard.
+
+Done when: a web booking, a phone cancellation, a time change and a follow-up each make exactly
+the calls expected (one create, one update, one delete), the invitation carries the service's
+join URL, and a revoked credential sends no invitation and alerts staff.
+"""
+
+import datetime as dt
+
+import pytest
+import respx
+from django.contrib.auth.models import Permission
+from django.core import mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.events import reservation_moved
+from bookings.models import CancelChannel, Reservation, ReservationSource, ReservationStatus
+from bookings.services.reservations import (
+    reservation_cancel,
+    reservation_create,
+    reservation_follow_up,
+)
+from bookings.services.sessions import noshow_sweep
+from meetings.http import TOKENS
+from notifications import queue, tasks  # noqa: F401 - tasks: registers the tasks run below
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from offices.models import Office
+from tests.factories import (
+    CounselorFactory,
+    JobseekerFactory,
+    OfficeFactory,
+    ReservationFactory,
+    SlotFactory,
+    StaffProfileFactory,
+)
+from tests.helpers import send_queued, staff_login
+from tests.meetings.conftest import SECRETS
+from tests.meetings.fakes import HOST, TEAMS_USER, FakeGraph, FakeWebex, FakeZoom, fault
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+FAKES = {"zoom": FakeZoom, "webex": FakeWebex, "teams": FakeGraph}
+ACCOUNTS = {"zoom": HOST, "webex": HOST, "teams": TEAMS_USER}
+PENDING_URL = "/admin/notifications/pendinginvitation/"
+PATCHES_PER_CREATE = {"teams": 1}
+
+
+class Broker:
+    """What this process published, run as the worker runs it (Celery's `apply`: in process,
+    a retry raised by a task runs it again at once)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, tuple]] = []
+
+    def send_task(self, name, args=(), countdown=None, **kwargs):
+        self.messages.append((name, tuple(args)))
+
+    def drain(self) -> list[str]:
+        from celery import current_app
+
+        ran = []
+        while self.messages:
+            name, args = self.messages.pop(0)
+            current_app.tasks[name].apply(args=args)
+            ran.append(name)
+        return ran
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    fake = Broker()
+    monkeypatch.setattr(queue, "current_app", fake)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tokens():
+    TOKENS.clear()
+    yield
+    TOKENS.clear()
+
+
+@pytest.fixture
+def edge():
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock
+
+
+def configure(monkeypatch, provider: str, bureau: str) -> None:
+    for field, value in SECRETS[provider].items():
+        monkeypatch.setenv(f"MEETINGS_{bureau.upper()}_{provider.upper()}_{field.upper()}", value)
+
+
+class World:
+    def __init__(self, provider: str, monkeypatch, edge) -> None:
+        self.provider = provider
+        self.office = OfficeFactory(
+            meeting_url_mode=provider,
+            meeting_url_template="https://video.example.go.jp/room/{token}",
+        )
+        configure(monkeypatch, provider, self.office.bureau.code)
+        self.counselor = CounselorFactory(office=self.office, meeting_account=ACCOUNTS[provider])
+        self.jobseeker = JobseekerFactory(office=self.office)
+        self.fake = FAKES[provider](edge)
+
+    def slot(self, days: int = 7, hour: int = 1):
+        start = (timezone.now() + dt.timedelta(days=days)).replace(
+            hour=hour, minute=0, second=0, microsecond=0
+        )
+        return SlotFactory(counselor=self.counselor, starts_at=start)
+
+    def calls(self) -> dict[str, int]:
+        return {name: route.call_count for name, route in self.fake.routes.items()}
+
+    def made(self) -> dict[str, int]:
+        """The calls that change something at the service: create, update, delete."""
+        counts = self.calls()
+        create = counts["create"]
+        return {
+            "create": create,
+            # Teams sets the terms' settings with a PATCH right after createOrGet.
+            "update": counts["update"] - create * PATCHES_PER_CREATE.get(self.provider, 0),
+            "delete": counts.get("delete", 0),
+        }
+
+
+def commit(callbacks_fixture):
+    """Run what waits for the commit (pytest-django's test transaction never commits)."""
+    return callbacks_fixture(execute=True)
+
+
+def book(world: World, django_capture_on_commit_callbacks, **kwargs) -> Reservation:
+    with django_capture_on_commit_callbacks(execute=True):
+        return reservation_create(
+            slot=world.slot(**kwargs),
+            jobseeker=world.jobseeker,
+            source=ReservationSource.STAFF,
+        )
+
+
+def run(broker, django_capture_on_commit_callbacks) -> list[str]:
+    with django_capture_on_commit_callbacks(execute=True):
+        ran = broker.drain()
+    while broker.messages:
+        with django_capture_on_commit_callbacks(execute=True):
+            ran += broker.drain()
+    return ran
+
+
+def invitations() -> list[Notification]:
+    return list(Notification.objects.filter(kind=NotificationKind.INVITATION).order_by("pk"))
+
+
+@pytest.fixture(params=["zoom", "webex", "teams"])
+def world(request, monkeypatch, edge, settings) -> World:
+    settings.NOTIFICATION_SEND_GRACE = 0
+    return World(request.param, monkeypatch, edge)
+
+
+def test_a_booking_makes_one_meeting_and_the_invitation_carries_its_join_url(
+    world, broker, django_capture_on_commit_callbacks
+):
+    reservation = book(world, django_capture_on_commit_callbacks)
+
+    # Booked without a URL and without any call in the request: the invitation waits.
+    assert world.made() == {"create": 0, "update": 0, "delete": 0}
+    (waiting,) = invitations()
+    assert waiting.status == NotificationStatus.WAITING
+    assert waiting.last_error == "Waiting for the video service to make the meeting."
+    assert send_queued() == 0
+
+    run(broker, django_capture_on_commit_callbacks)
+
+    assert world.made() == {"create": 1, "update": 0, "delete": 0}
+    reservation.refresh_from_db()
+    meeting = next(iter(world.fake.meetings.values()))
+    assert reservation.meeting_provider == world.provider
+    assert reservation.meeting_provider_id
+    assert reservation.meeting_url.startswith("https://")
+    assert reservation.meeting_url_problem == ""
+    assert reservation.meeting_next_attempt_at is None
+    (invitation,) = invitations()
+    assert invitation.status == NotificationStatus.SENT
+    (email,) = mail.outbox
+    assert reservation.meeting_url in email.body
+    if reservation.meeting_passcode:
+        assert reservation.meeting_passcode in email.body
+    # The title at the service is the reference, nothing personal.
+    title = meeting.get("topic") or meeting.get("title") or meeting.get("subject")
+    assert title == reservation.reference
+
+    # A second task for the same reservation (a duplicate message) calls nothing.
+    before = world.calls()
+    broker.messages.append(("notifications.meeting_sync", (reservation.pk,)))
+    run(broker, django_capture_on_commit_callbacks)
+    assert world.calls() == before
+
+
+def test_a_phone_cancellation_deletes_the_meeting_once(
+    world, broker, django_capture_on_commit_callbacks
+):
+    reservation = book(world, django_capture_on_commit_callbacks)
+    run(broker, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation_cancel(
+            reservation=reservation.pk,
+            channel=CancelChannel.PHONE,
+            caller="本人",
+            called_at=timezone.now(),
+            reason="体調不良",
+        )
+    run(broker, django_capture_on_commit_callbacks)
+
+    assert world.made() == {"create": 1, "update": 0, "delete": 1}
+    assert world.fake.meetings == {}
+    reservation.refresh_from_db()
+    assert reservation.meeting_provider_id == ""
+    assert reservation.meeting_next_attempt_at is None
+
+
+def move(reservation: Reservation, slot) -> None:
+    """A reschedule as the bookings service does it: new slot and time, a new version, the event."""
+    with transaction.atomic():
+        row = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        row.slot = slot
+        row.starts_at = slot.starts_at
+        row.sequence += 1
+        row.save(update_fields=["slot", "starts_at", "sequence", "updated_at"])
+        reservation_moved.send(sender=Reservation, reservation=row, now=timezone.now())
+
+
+def test_a_time_change_updates_the_meeting_and_sends_the_new_invitation(
+    world, broker, django_capture_on_commit_callbacks
+):
+    reservation = book(world, django_capture_on_commit_callbacks)
+    run(broker, django_capture_on_commit_callbacks)
+    send_queued()
+    first_url = Reservation.objects.get(pk=reservation.pk).meeting_url
+
+    with django_capture_on_commit_callbacks(execute=True):
+        move(reservation, world.slot(days=8, hour=2))
+    new = invitations()[-1]
+    assert new.status == NotificationStatus.WAITING
+    assert new.sequence == 1
+    run(broker, django_capture_on_commit_callbacks)
+    send_queued()
+
+    assert world.made() == {"create": 1, "update": 1, "delete": 0}
+    reservation.refresh_from_db()
+    assert reservation.meeting_starts_at == reservation.starts_at
+    # The services keep the join URL where it was.
+    assert reservation.meeting_url == first_url
+    assert [n.status for n in invitations()] == [NotificationStatus.SENT] * 2
+    assert len(mail.outbox) == 2
+    assert first_url in mail.outbox[1].body
+
+
+def test_a_follow_up_booked_in_session_makes_its_own_meeting(
+    world, broker, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    held = ReservationFactory(
+        jobseeker=world.jobseeker,
+        slot=SlotFactory(counselor=world.counselor, starts_at=now - dt.timedelta(minutes=5)),
+        status=ReservationStatus.IN_SESSION,
+        started_at=now - dt.timedelta(minutes=5),
+    )
+    staff = StaffProfileFactory(office=world.office).user
+
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_up = reservation_follow_up(previous=held, slot=world.slot(days=14), actor=staff)
+    run(broker, django_capture_on_commit_callbacks)
+    send_queued()
+
+    assert world.made() == {"create": 1, "update": 0, "delete": 0}
+    follow_up.refresh_from_db()
+    assert follow_up.meeting_provider_id
+    assert [n.status for n in invitations()] == [NotificationStatus.SENT]
+    assert follow_up.meeting_url in mail.outbox[0].body
+
+
+def test_a_no_show_deletes_the_meeting(world, broker, django_capture_on_commit_callbacks):
+    reservation = book(world, django_capture_on_commit_callbacks)
+    run(broker, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        noshow_sweep(now=reservation.starts_at + dt.timedelta(minutes=11))
+    run(broker, django_capture_on_commit_callbacks)
+
+    assert world.made() == {"create": 1, "update": 0, "delete": 1}
+    assert world.fake.meetings == {}
+
+
+def test_a_lost_answer_retried_never_makes_a_second_meeting(
+    world, broker, django_capture_on_commit_callbacks
+):
+    from tests.meetings.fakes import lost_answer
+
+    create = world.fake.routes["create"]
+    lost_answer(create)
+    reservation = book(world, django_capture_on_commit_callbacks)
+
+    run(broker, django_capture_on_commit_callbacks)
+
+    # The first try timed out after the service made it; the retry found it.
+    assert len(world.fake.meetings) == 1
+    reservation.refresh_from_db()
+    assert reservation.meeting_provider_id in world.fake.meetings
+    assert [n.status for n in invitations()] == [NotificationStatus.SENT]
+
+
+def test_an_outage_is_retried_with_backoff_until_the_meeting_exists(
+    world, broker, django_capture_on_commit_callbacks
+):
+    import httpx
+
+    create = world.fake.routes["create"]
+    fault(create, httpx.Response(503, json={"message": "down"}))
+    # The broker's retry countdown is not waited for here: the sweep shows the held step.
+    reservation = book(world, django_capture_on_commit_callbacks)
+    run(broker, django_capture_on_commit_callbacks)
+
+    reservation.refresh_from_db()
+    assert len(world.fake.meetings) == 1
+    assert reservation.meeting_url
+    assert reservation.meeting_attempts == 0
+    assert [n.status for n in invitations()] == [NotificationStatus.SENT]
+
+
+def _staff(office):
+    profile = StaffProfileFactory(office=office)
+    profile.user.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=[
+                "view_notification",
+                "view_pendinginvitation",
+                "view_reservation",
+                "change_reservation",
+            ]
+        )
+    )
+    return profile.user
+
+
+def test_revoked_credentials_send_no_invitation_and_alert_staff_who_retry_or_fall_back(
+    world, broker, django_capture_on_commit_callbacks, client
+):
+    world.fake.refuse_credentials()
+    first = book(world, django_capture_on_commit_callbacks)
+    second = book(world, django_capture_on_commit_callbacks, days=9)
+    run(broker, django_capture_on_commit_callbacks)
+
+    assert world.made() == {"create": 0, "update": 0, "delete": 0}
+    assert send_queued() == 0
+    assert mail.outbox == []
+    assert {n.status for n in invitations()} == {NotificationStatus.WAITING}
+    office = Office.objects.get(pk=world.office.pk)
+    assert office.meeting_provider_failing_since is not None
+    assert "credentials" in office.meeting_provider_failure
+    # Given up: no retry is planned for a refused credential.
+    assert Reservation.objects.get(pk=first.pk).meeting_next_attempt_at is None
+
+    staff_login(client, _staff(world.office))
+    dashboard = client.get(reverse("admin:bookings_reservation_dashboard"))
+    assert dashboard.status_code == 200
+    page = dashboard.content.decode()
+    assert world.office.name in page
+    assert "ビデオ通話サービス" in page
+    pending = client.get(PENDING_URL).content.decode()
+    assert first.reference in pending and second.reference in pending
+    assert "認証情報" in pending  # the reason, in Japanese
+
+    # The credentials are fixed; staff retry the first one: its meeting is made and sent.
+    world.fake.refusing = False
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            PENDING_URL,
+            {"action": "retry_meeting", "_selected_action": [first.pk]},
+        )
+    assert response.status_code == 302
+    run(broker, django_capture_on_commit_callbacks)
+    send_queued()
+    assert world.made()["create"] == 1
+    assert Office.objects.get(pk=world.office.pk).meeting_provider_failing_since is None
+    assert Reservation.objects.get(pk=first.pk).meeting_url in mail.outbox[0].body
+
+    # The second goes out with the office's fallback URL instead, no call to the service.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            PENDING_URL,
+            {"action": "use_fallback", "_selected_action": [second.pk]},
+        )
+    assert response.status_code == 302
+    run(broker, django_capture_on_commit_callbacks)
+    send_queued()
+    second.refresh_from_db()
+    assert second.meeting_url.startswith("https://video.example.go.jp/room/")
+    assert second.meeting_provider == ""
+    assert world.made()["create"] == 1
+    assert second.meeting_url in mail.outbox[1].body
+    # Nothing is left in the list of invitations not sent.
+    pending = client.get(PENDING_URL).content.decode()
+    assert first.reference not in pending and second.reference not in pending
+
+
+def test_the_sweep_restarts_a_step_whose_message_was_lost(
+    world, broker, django_capture_on_commit_callbacks
+):
+    from notifications.services.meeting import meeting_sweep
+
+    reservation = book(world, django_capture_on_commit_callbacks)
+    broker.messages.clear()  # the broker lost it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = meeting_sweep(now=timezone.now() + dt.timedelta(minutes=2))
+    assert started == 1
+    run(broker, django_capture_on_commit_callbacks)
+    reservation.refresh_from_db()
+    assert reservation.meeting_url
+    assert world.made()["create"] == 1
