@@ -11,6 +11,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import format_jp_datetime
 from notifications.models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
 from notifications.selectors import invitations_not_sent_among, notification_office_q
 from notifications.services.meeting import (
@@ -20,7 +21,6 @@ from notifications.services.meeting import (
     reservation_meeting_url_retry,
 )
 from notifications.services.outbox import notification_resend
-from core.calendar import format_jp_datetime
 from offices.admin_scope import OfficeScopedAdmin
 from offices.selectors import offices_for_staff
 
