@@ -424,3 +424,137 @@ def test_the_sweep_restarts_a_step_whose_message_was_lost(
     reservation.refresh_from_db()
     assert reservation.meeting_url
     assert world.made()["create"] == 1
+
+
+# --- Failures, one provider is enough (the error handling does not depend on it) -------------
+
+
+@pytest.fixture
+def zoom(monkeypatch, edge, settings) -> World:
+    settings.NOTIFICATION_SEND_GRACE = 0
+    return World("zoom", monkeypatch, edge)
+
+
+def test_a_429_waits_at_least_its_retry_after_then_the_sweep_makes_the_meeting(
+    zoom, broker, django_capture_on_commit_callbacks
+):
+    import httpx
+
+    from notifications.services.meeting import meeting_sweep
+
+    fault(zoom.fake.routes["create"], httpx.Response(429, json={}, headers={"Retry-After": "300"}))
+    reservation = book(zoom, django_capture_on_commit_callbacks)
+    run(broker, django_capture_on_commit_callbacks)
+
+    reservation.refresh_from_db()
+    assert reservation.meeting_url == ""
+    assert reservation.meeting_attempts == 1
+    assert reservation.meeting_next_attempt_at >= timezone.now() + dt.timedelta(seconds=290)
+    (waiting,) = invitations()
+    assert waiting.status == NotificationStatus.WAITING
+    assert waiting.last_error == "The video service is busy; the meeting will be tried again."
+    # Not before it is due …
+    with django_capture_on_commit_callbacks(execute=True):
+        assert meeting_sweep() == 0
+    # … and once it is, the sweep starts it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert meeting_sweep(now=reservation.meeting_next_attempt_at + dt.timedelta(minutes=2)) == 1
+    run(broker, django_capture_on_commit_callbacks)
+    # The refused request and the one that made it; one meeting.
+    assert zoom.made() == {"create": 2, "update": 0, "delete": 0}
+    assert len(zoom.fake.meetings) == 1
+    assert [n.status for n in invitations()] == [NotificationStatus.SENT]
+
+
+def test_an_outage_at_the_consultation_time_gives_up_and_says_so(zoom):
+    import httpx
+
+    from notifications.services.meeting import MEETING_GAVE_UP, reservation_meeting_sync
+
+    reservation = ReservationFactory(
+        jobseeker=zoom.jobseeker,
+        slot=SlotFactory(
+            counselor=zoom.counselor, starts_at=timezone.now() + dt.timedelta(seconds=20)
+        ),
+        meeting_url="",
+        meeting_provider="zoom",
+    )
+    fault(zoom.fake.routes["create"], httpx.Response(502, json={}))
+
+    result = reservation_meeting_sync(reservation_id=reservation.pk)
+
+    assert result.retry_in is None
+    reservation.refresh_from_db()
+    assert reservation.meeting_url_problem == MEETING_GAVE_UP
+    assert reservation.meeting_next_attempt_at is None
+    # An outage is not the office's credentials: the office is not marked failing.
+    assert Office.objects.get(pk=zoom.office.pk).meeting_provider_failing_since is None
+
+
+def test_a_counselor_without_an_account_is_that_reservations_reason_only(
+    zoom, broker, django_capture_on_commit_callbacks
+):
+    from notifications.services.meeting import NO_MEETING_ACCOUNT
+
+    zoom.counselor.meeting_account = ""
+    zoom.counselor.save()
+    reservation = book(zoom, django_capture_on_commit_callbacks)
+    run(broker, django_capture_on_commit_callbacks)
+
+    assert zoom.calls()["create"] == 0
+    reservation.refresh_from_db()
+    assert reservation.meeting_url_problem == NO_MEETING_ACCOUNT
+    assert invitations()[0].last_error == NO_MEETING_ACCOUNT
+    assert Office.objects.get(pk=zoom.office.pk).meeting_provider_failing_since is None
+
+
+def test_missing_secrets_mark_the_office_failing(
+    zoom, broker, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.delenv(f"MEETINGS_{zoom.office.bureau.code.upper()}_ZOOM_CLIENT_SECRET")
+    monkeypatch.delenv("MEETINGS_SECRETS_FILE", raising=False)
+    book(zoom, django_capture_on_commit_callbacks)
+    run(broker, django_capture_on_commit_callbacks)
+
+    assert sum(zoom.calls().values()) == 0
+    office = Office.objects.get(pk=zoom.office.pk)
+    assert office.meeting_provider_failing_since is not None
+    assert send_queued() == 0
+
+
+def test_an_office_on_a_personal_room_stays_offline(broker, django_capture_on_commit_callbacks):
+    office = OfficeFactory()
+    counselor = CounselorFactory(office=office)
+    slot = SlotFactory(counselor=counselor, starts_at=timezone.now() + dt.timedelta(days=7))
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation = reservation_create(
+            slot=slot, jobseeker=JobseekerFactory(office=office), source=ReservationSource.STAFF
+        )
+
+    assert reservation.meeting_provider == ""
+    assert reservation.meeting_url == counselor.meeting_room_url
+    assert "notifications.meeting_sync" not in [name for name, _args in broker.messages]
+    assert [n.status for n in invitations()] == [NotificationStatus.QUEUED]
+
+
+def test_a_time_change_of_an_office_on_a_template_url_sends_the_new_invitation_at_once(
+    broker, django_capture_on_commit_callbacks
+):
+    office = OfficeFactory(
+        meeting_url_mode="template", meeting_url_template="https://video.example.go.jp/{token}"
+    )
+    counselor = CounselorFactory(office=office)
+    start = timezone.now() + dt.timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation = reservation_create(
+            slot=SlotFactory(counselor=counselor, starts_at=start),
+            jobseeker=JobseekerFactory(office=office),
+            source=ReservationSource.STAFF,
+        )
+        move(reservation, SlotFactory(counselor=counselor, starts_at=start + dt.timedelta(days=1)))
+
+    assert [(n.sequence, n.status) for n in invitations()] == [
+        (0, NotificationStatus.QUEUED),
+        (1, NotificationStatus.QUEUED),
+    ]
+    assert "notifications.meeting_sync" not in [name for name, _args in broker.messages]
