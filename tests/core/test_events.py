@@ -11,6 +11,7 @@ def test_every_domain_event_has_a_receiver():
         "bookings.reservation_booked",
         "bookings.reservation_cancelled",
         "bookings.reservations_no_show",
+        "bookings.reservation_moved",
         "consent.terms_version_published",
         "jobseekers.sign_in_link_created",
         "jobseekers.sign_in_address_unknown",
