@@ -201,10 +201,14 @@ class Reservation(models.Model):
     # "webex", "teams"; empty for a personal room or a template URL), its id there, the host
     # account it was made for, its passcode and the time it is set for. A Celery task of
     # notifications makes, moves and removes it; `meeting_next_attempt_at` is when it tries next.
-    meeting_provider = models.CharField(max_length=20, blank=True, default="", db_default="")
+    meeting_provider = models.CharField(
+        _("video service"), max_length=20, blank=True, default="", db_default=""
+    )
     meeting_provider_id = models.CharField(max_length=200, blank=True, default="", db_default="")
     meeting_host_account = models.CharField(max_length=200, blank=True, default="", db_default="")
-    meeting_passcode = models.CharField(max_length=50, blank=True, default="", db_default="")
+    meeting_passcode = models.CharField(
+        _("meeting passcode"), max_length=50, blank=True, default="", db_default=""
+    )
     meeting_starts_at = models.DateTimeField(null=True, blank=True)
     meeting_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
     meeting_next_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -25,6 +25,7 @@ from bookings.meeting import (
     meeting_url_valid,
 )
 from bookings.models import SLOT_LENGTH, Reservation, ReservationStatus
+from core.sql import id_set
 from meetings.errors import (
     ConfigurationError,
     CredentialError,
@@ -177,10 +178,12 @@ def meeting_sync_publish(reservation_id: int) -> None:
 def meeting_step_due(*, reservation_ids: list[int], now: dt.datetime) -> list[int]:
     """Mark the meetings of these reservations as having a step due now and start their task
     after commit; only those made at a video service. Returns their ids."""
+    if not reservation_ids:
+        return []
     ids = list(
-        Reservation.objects.filter(pk__in=reservation_ids, meeting_provider__in=ONLINE).values_list(
-            "pk", flat=True
-        )
+        Reservation.objects.filter(
+            pk__in=id_set(reservation_ids), meeting_provider__in=ONLINE
+        ).values_list("pk", flat=True)
     )
     if ids:
         Reservation.objects.filter(pk__in=ids).update(
@@ -493,7 +496,9 @@ def _failed(
         )
     attempts = reservation.meeting_attempts + 1
     retry_in = None
-    if error is not None and error.retryable:
+    # A removal refused for the credentials is tried again too (staff fix them meanwhile): a
+    # meeting of a cancelled reservation has no invitation waiting for staff to retry.
+    if error is not None and (error.retryable or (removing and isinstance(error, CredentialError))):
         retry_in = retry_delay(attempts)
         if isinstance(error, RateLimited) and error.retry_after:
             retry_in = max(retry_in, float(error.retry_after))

@@ -558,3 +558,27 @@ def test_a_time_change_of_an_office_on_a_template_url_sends_the_new_invitation_a
         (1, NotificationStatus.QUEUED),
     ]
     assert "notifications.meeting_sync" not in [name for name, _args in broker.messages]
+
+
+def test_saving_an_office_on_a_service_without_secrets_warns_staff(monkeypatch, rf):
+    from django.contrib import admin as django_admin
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from backoffice.admin.offices import OfficeAdmin
+
+    for name in list(__import__("os").environ):
+        if name.startswith("MEETINGS_"):
+            monkeypatch.delenv(name)
+    office = OfficeFactory(meeting_url_mode="webex")
+    request = rf.post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    request.user = StaffProfileFactory(office=office).user
+
+    OfficeAdmin(Office, django_admin.site).save_model(request, office, None, True)
+
+    (message,) = list(get_messages(request))
+    text = str(message)
+    assert "認証情報" in text
+    assert f"MEETINGS_{office.bureau.code.upper()}_WEBEX_CLIENT_ID" in text
