@@ -19,6 +19,7 @@ from bookings.events import (
     waitlist_requested,
 )
 from bookings.meeting import MEETING_PENDING
+from bookings.models import Reservation
 from consent.events import terms_version_published
 from jobseekers.events import (
     identification_purged,
@@ -31,7 +32,7 @@ from jobseekers.models import SignInPurpose
 
 from .models import Notification, NotificationKind, NotificationStatus
 from .queue import publish
-from .services.meeting import MEETING_MOVING, ONLINE, meeting_step_due
+from .services.meeting import ONLINE, meeting_moved, meeting_step_due
 from .services.outbox import (
     cancellation_queue,
     invitation_queue,
@@ -54,24 +55,24 @@ def on_reservation_booked(sender, *, reservation, now, **kwargs) -> None:
         invitation_queue(reservation=reservation, now=now)
 
 
-@receiver(reservation_moved, dispatch_uid="notifications.reservation_moved")
-def on_reservation_moved(sender, *, reservation, now, **kwargs) -> None:
-    if reservation.meeting_provider in ONLINE:
-        # The new version's invitation (and its .ics) waits until the service moved the meeting.
-        invitation_queue(reservation=reservation, now=now, waiting=MEETING_MOVING)
-        meeting_step_due(reservation_ids=[reservation.pk], now=now)
-    elif not reservation.meeting_url_problem:
-        # A room or a template URL does not depend on the time: the new invitation goes now.
-        # One updated invitation: the same UID with the raised SEQUENCE moves the event in the
-        # jobseeker's calendar (bookings/services/moves.py says why not a cancel and a new one).
-        invitation_queue(reservation=reservation, now=now)
-
-
 @receiver(reservation_cancelled, dispatch_uid="notifications.reservation_cancelled")
 def on_reservation_cancelled(sender, *, reservation, now, **kwargs) -> None:
     cancellation_queue(reservation=reservation, now=now)
     # The meeting at the video service is removed after commit.
     meeting_step_due(reservation_ids=[reservation.pk], now=now)
+
+
+@receiver(reservation_moved, dispatch_uid="notifications.reservation_moved")
+def on_reservation_moved(sender, *, reservation_id, now, **kwargs) -> None:
+    # One updated invitation: the same UID with the raised SEQUENCE moves the event in the
+    # jobseeker's calendar (bookings/services/moves.py says why not a cancel and a new one).
+    reservation = Reservation.objects.select_related("jobseeker", "office").get(pk=reservation_id)
+    if meeting_moved(reservation=reservation, now=now):
+        # At a video service: the invitation (and its .ics) waits until the task moved the
+        # meeting there, then goes out with its join URL (services/meeting.py).
+        return
+    if not reservation.meeting_url_problem:
+        invitation_queue(reservation=reservation, now=now)
 
 
 @receiver(reservations_no_show, dispatch_uid="notifications.reservations_no_show")

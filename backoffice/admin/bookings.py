@@ -309,7 +309,16 @@ class ReservationAdmin(ChangePageViewAudit, OfficeScopedAdmin):
     search_fields = ["reference", "jobseeker__number"]
     date_hierarchy = "starts_at"
     raw_id_fields = ["jobseeker", "slot", "previous"]
-    exclude = ["access_nonce", "access_token_hash"]
+    # The meeting task's own bookkeeping (notifications/services/meeting.py) is not for staff.
+    exclude = [
+        "access_nonce",
+        "access_token_hash",
+        "meeting_provider_id",
+        "meeting_host_account",
+        "meeting_starts_at",
+        "meeting_attempts",
+        "meeting_next_attempt_at",
+    ]
     # Only what carries no rule may be edited here; status changes go through services.
     editable_fields = ["interpreter_language", "assistant_attends", "note"]
 

@@ -15,6 +15,7 @@ from core.calendar import format_jp_datetime
 from notifications.models import Notification, NotificationStatus, PendingInvitation, TrackingEvent
 from notifications.selectors import invitations_not_sent_among, notification_office_q
 from notifications.services.meeting import (
+    NOT_WAITING,
     MeetingUrlUnavailable,
     reservation_meeting_fallback,
     reservation_meeting_retry,
@@ -201,8 +202,7 @@ class PendingInvitationAdmin(ReadOnlyAdmin):
         for reference in refused:
             self.message_user(
                 request,
-                f"{reference}: "
-                + gettext("This reservation's meeting is not made at a video service."),
+                f"{reference}: {gettext(NOT_WAITING)}",
                 messages.WARNING,
             )
 

@@ -1,12 +1,14 @@
 """The admin of bureaus, offices, their closed days and staff profiles (Art 9: scoped)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from meetings.credentials import credentials_for
+from meetings.errors import CredentialError
 from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline, bureaus_for_staff
-from offices.models import Bureau, Office, OfficeClosedDay, StaffProfile
+from offices.models import ONLINE_MEETING_MODES, Bureau, Office, OfficeClosedDay, StaffProfile
 
 RELATED_ONLY = admin.RelatedOnlyFieldListFilter
 
@@ -38,6 +40,24 @@ class OfficeAdmin(OfficeScopedAdmin):
     # Set and cleared by the meetings' task (notifications/services/meeting.py), not by hand.
     readonly_fields = ["meeting_provider_failing_since", "meeting_provider_failure_text"]
     exclude = ["meeting_provider_failure"]
+
+    def save_model(self, request, obj: Office, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.meeting_url_mode not in ONLINE_MEETING_MODES:
+            return
+        try:
+            credentials_for(obj.bureau.code, obj.meeting_url_mode)
+        except CredentialError as error:
+            # Names the variables and the secrets file's section to fill, never a value.
+            self.message_user(
+                request,
+                gettext(
+                    "The server has no credentials for this office's video service yet; "
+                    "meetings cannot be made until they are set: %(detail)s"
+                )
+                % {"detail": error.detail},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("video service failure"))
     def meeting_provider_failure_text(self, obj: Office) -> str:

@@ -116,7 +116,12 @@ def reservation_move(
                 raise SlotTaken()
             old_slot_id = reservation.slot_id
             old_office_id, old_starts_at = reservation.office_id, reservation.starts_at
-            meeting_url, problem = meeting_url_for(slot=new_slot, office=new_slot.office)
+            if reservation.meeting_provider:
+                # A meeting at a video service moves with the reservation (notifications moves
+                # it there after commit); its join URL stays where the service keeps it.
+                meeting_url, problem = reservation.meeting_url, reservation.meeting_url_problem
+            else:
+                meeting_url, problem = meeting_url_for(slot=new_slot, office=new_slot.office)
             reservation.rescheduled_from = reservation.starts_at
             reservation.rescheduled_at = now
             reservation.slot = new_slot

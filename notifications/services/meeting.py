@@ -25,6 +25,7 @@ from bookings.meeting import (
     meeting_url_valid,
 )
 from bookings.models import SLOT_LENGTH, Reservation, ReservationStatus
+from core.sql import id_set
 from meetings.errors import (
     ConfigurationError,
     CredentialError,
@@ -177,10 +178,12 @@ def meeting_sync_publish(reservation_id: int) -> None:
 def meeting_step_due(*, reservation_ids: list[int], now: dt.datetime) -> list[int]:
     """Mark the meetings of these reservations as having a step due now and start their task
     after commit; only those made at a video service. Returns their ids."""
+    if not reservation_ids:
+        return []
     ids = list(
-        Reservation.objects.filter(pk__in=reservation_ids, meeting_provider__in=ONLINE).values_list(
-            "pk", flat=True
-        )
+        Reservation.objects.filter(
+            pk__in=id_set(reservation_ids), meeting_provider__in=ONLINE
+        ).values_list("pk", flat=True)
     )
     if ids:
         Reservation.objects.filter(pk__in=ids).update(
@@ -189,6 +192,42 @@ def meeting_step_due(*, reservation_ids: list[int], now: dt.datetime) -> list[in
         for pk in ids:
             meeting_sync_publish(pk)
     return ids
+
+
+def meeting_moved(*, reservation: Reservation, now: dt.datetime) -> bool:
+    """A reservation moved to another time (`reservation_moved`, in the mover's transaction).
+
+    Its meeting at a video service is moved after commit, and the new version's invitation
+    waits for it; a reservation of an office on a service that has none there yet (a fallback
+    URL, or booked before the office chose the service) gets one made. False when the meeting
+    is not at a video service: the caller queues the invitation as it stands.
+    """
+    office = reservation.office
+    if reservation.meeting_provider in ONLINE:
+        reason = MEETING_MOVING if reservation.meeting_provider_id else MEETING_PENDING
+    elif meeting_made_online(office):
+        reservation.meeting_provider = office.meeting_url_mode
+        reservation.meeting_provider_id = ""
+        reservation.meeting_passcode = ""
+        reservation.meeting_starts_at = None
+        reservation.save(
+            update_fields=[
+                "meeting_provider",
+                "meeting_provider_id",
+                "meeting_passcode",
+                "meeting_starts_at",
+                "updated_at",
+            ]
+        )
+        reason = MEETING_PENDING
+    else:
+        return False
+    # The URL of the old time stays usable only once the service has moved the meeting.
+    Reservation.objects.filter(pk=reservation.pk).update(meeting_url_problem=reason)
+    reservation.meeting_url_problem = reason
+    invitation_queue(reservation=reservation, now=now, waiting=reason)
+    meeting_step_due(reservation_ids=[reservation.pk], now=now)
+    return True
 
 
 @contextmanager
@@ -355,7 +394,7 @@ def _keep(reservation: Reservation, now: dt.datetime) -> SyncResult:
         row.meeting_provider_id = ref.provider_id
         row.meeting_host_account = ref.host_account or host
         row.meeting_passcode = (ref.passcode or "")[:50]
-        row.meeting_url = ref.join_url
+        row.meeting_url = ref.join_url or row.meeting_url
         row.meeting_url_problem = ""
         row.meeting_starts_at = request.start
         row.meeting_attempts = 0
@@ -457,7 +496,9 @@ def _failed(
         )
     attempts = reservation.meeting_attempts + 1
     retry_in = None
-    if error is not None and error.retryable:
+    # A removal refused for the credentials is tried again too (staff fix them meanwhile): a
+    # meeting of a cancelled reservation has no invitation waiting for staff to retry.
+    if error is not None and (error.retryable or (removing and isinstance(error, CredentialError))):
         retry_in = retry_delay(attempts)
         if isinstance(error, RateLimited) and error.retry_after:
             retry_in = max(retry_in, float(error.retry_after))
@@ -529,7 +570,7 @@ def reservation_meeting_fallback(*, reservation: Reservation | int, now=None) ->
         except ConfigurationError:
             raise MeetingUrlUnavailable(NO_FALLBACK) from None
         row.meeting_provider = ""
-        row.meeting_url = ref.join_url
+        row.meeting_url = ref.join_url or row.meeting_url
         row.meeting_url_problem = ""
         row.meeting_passcode = ""
         row.meeting_attempts = 0

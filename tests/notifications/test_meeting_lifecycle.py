@@ -14,12 +14,11 @@ import pytest
 import respx
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.events import reservation_moved
 from bookings.models import CancelChannel, Reservation, ReservationSource, ReservationStatus
+from bookings.services.moves import reservation_move
 from bookings.services.reservations import (
     reservation_cancel,
     reservation_create,
@@ -102,6 +101,7 @@ class World:
         self.office = OfficeFactory(
             meeting_url_mode=provider,
             meeting_url_template="https://video.example.go.jp/room/{token}",
+            online_cancellation_allowed=True,
         )
         configure(monkeypatch, provider, self.office.bureau.code)
         self.counselor = CounselorFactory(office=self.office, meeting_account=ACCOUNTS[provider])
@@ -225,14 +225,8 @@ def test_a_phone_cancellation_deletes_the_meeting_once(
 
 
 def move(reservation: Reservation, slot) -> None:
-    """A reschedule as the bookings service does it: new slot and time, a new version, the event."""
-    with transaction.atomic():
-        row = Reservation.objects.select_for_update().get(pk=reservation.pk)
-        row.slot = slot
-        row.starts_at = slot.starts_at
-        row.sequence += 1
-        row.save(update_fields=["slot", "starts_at", "sequence", "updated_at"])
-        reservation_moved.send(sender=Reservation, reservation=row, now=timezone.now())
+    """The jobseeker changes the time online (bookings' own service, `reservation_moved`)."""
+    reservation_move(reservation=reservation.pk, slot=slot, jobseeker=reservation.jobseeker_id)
 
 
 def test_a_time_change_updates_the_meeting_and_sends_the_new_invitation(
@@ -541,7 +535,9 @@ def test_a_time_change_of_an_office_on_a_template_url_sends_the_new_invitation_a
     broker, django_capture_on_commit_callbacks
 ):
     office = OfficeFactory(
-        meeting_url_mode="template", meeting_url_template="https://video.example.go.jp/{token}"
+        meeting_url_mode="template",
+        meeting_url_template="https://video.example.go.jp/{token}",
+        online_cancellation_allowed=True,
     )
     counselor = CounselorFactory(office=office)
     start = timezone.now() + dt.timedelta(days=7)
@@ -558,3 +554,27 @@ def test_a_time_change_of_an_office_on_a_template_url_sends_the_new_invitation_a
         (1, NotificationStatus.QUEUED),
     ]
     assert "notifications.meeting_sync" not in [name for name, _args in broker.messages]
+
+
+def test_saving_an_office_on_a_service_without_secrets_warns_staff(monkeypatch, rf):
+    from django.contrib import admin as django_admin
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from backoffice.admin.offices import OfficeAdmin
+
+    for name in list(__import__("os").environ):
+        if name.startswith("MEETINGS_"):
+            monkeypatch.delenv(name)
+    office = OfficeFactory(meeting_url_mode="webex")
+    request = rf.post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    request.user = StaffProfileFactory(office=office).user
+
+    OfficeAdmin(Office, django_admin.site).save_model(request, office, None, True)
+
+    (message,) = list(get_messages(request))
+    text = str(message)
+    assert "認証情報" in text
+    assert f"MEETINGS_{office.bureau.code.upper()}_WEBEX_CLIENT_ID" in text
