@@ -12,6 +12,8 @@ class BackofficeConfig(AppConfig):
         from django.contrib import admin
 
         from .dates import sensible_dates_everywhere
+        from .labels import translated_boolean_icons
 
         # Every app's admin module has registered by now (django.contrib.admin comes first).
         sensible_dates_everywhere(admin.site)
+        translated_boolean_icons()

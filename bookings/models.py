@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import format_jp_datetime
 from offices.models import Office
 
 # Art 6(1): a consultation lasts 30 minutes.
@@ -21,9 +22,14 @@ class Counselor(models.Model):
     """A job counselor (職業相談員) who holds consultations."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counselor"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="counselor",
+        verbose_name=_("user"),
     )
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="counselors")
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="counselors", verbose_name=_("office")
+    )
     display_name = models.CharField(_("display name"), max_length=100)
     meeting_room_url = models.URLField(_("personal meeting room URL"), blank=True)
     # The counselor's account at the office's video service (never a secret): the Zoom user's
@@ -63,7 +69,9 @@ class Weekday(models.IntegerChoices):
 class WeeklyAvailability(models.Model):
     """A counselor's weekly pattern: on this weekday, consultations from start to end."""
 
-    counselor = models.ForeignKey(Counselor, on_delete=models.CASCADE, related_name="patterns")
+    counselor = models.ForeignKey(
+        Counselor, on_delete=models.CASCADE, related_name="patterns", verbose_name=_("counselor")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday)
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("to"))
@@ -97,15 +105,19 @@ class SlotStatus(models.TextChoices):
 class Slot(models.Model):
     """Thirty minutes of one counselor's time (Art 6(1)); never overlapping another of theirs."""
 
-    counselor = models.ForeignKey(Counselor, on_delete=models.PROTECT, related_name="slots")
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="slots")
+    counselor = models.ForeignKey(
+        Counselor, on_delete=models.PROTECT, related_name="slots", verbose_name=_("counselor")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="slots", verbose_name=_("office")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(
         _("status"), max_length=10, choices=SlotStatus, default=SlotStatus.OPEN
     )
     blocked_reason = models.CharField(_("reason for blocking"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("slot")
@@ -127,7 +139,7 @@ class Slot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.counselor} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.counselor} {format_jp_datetime(self.starts_at)}"
 
 
 class ReservationStatus(models.TextChoices):
@@ -171,10 +183,17 @@ class Reservation(models.Model):
 
     reference = models.CharField(_("reference"), max_length=12, unique=True)
     jobseeker = models.ForeignKey(
-        "jobseekers.Jobseeker", on_delete=models.PROTECT, related_name="reservations"
+        "jobseekers.Jobseeker",
+        on_delete=models.PROTECT,
+        related_name="reservations",
+        verbose_name=_("jobseeker"),
     )
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations")
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="reservations")
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("slot")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("office")
+    )
     # Denormalised from the slot so that the no-show sweep and the day view need no join.
     starts_at = models.DateTimeField(_("starts at"))
     status = models.CharField(
@@ -196,25 +215,52 @@ class Reservation(models.Model):
     # Art 2(2), 5, 13: the environment checklist as confirmed at booking.
     environment_checklist = models.JSONField(_("environment checklist"), default=dict, blank=True)
     meeting_url = models.URLField(_("meeting URL"), max_length=300, blank=True)
-    meeting_url_problem = models.CharField(max_length=200, blank=True)
+    meeting_url_problem = models.CharField(
+        max_length=200, blank=True, verbose_name=_("meeting URL problem")
+    )
     # The meeting at the office's video service (docs/meetings.md): which service ("zoom",
     # "webex", "teams"; empty for a personal room or a template URL), its id there, the host
     # account it was made for, its passcode and the time it is set for. A Celery task of
     # notifications makes, moves and removes it; `meeting_next_attempt_at` is when it tries next.
-    meeting_provider = models.CharField(max_length=20, blank=True, default="", db_default="")
-    meeting_provider_id = models.CharField(max_length=200, blank=True, default="", db_default="")
-    meeting_host_account = models.CharField(max_length=200, blank=True, default="", db_default="")
-    meeting_passcode = models.CharField(max_length=50, blank=True, default="", db_default="")
-    meeting_starts_at = models.DateTimeField(null=True, blank=True)
-    meeting_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
-    meeting_next_attempt_at = models.DateTimeField(null=True, blank=True)
-    access_nonce = models.CharField(max_length=32)
-    access_token_hash = models.CharField(max_length=64, unique=True)
+    meeting_provider = models.CharField(
+        max_length=20, blank=True, default="", db_default="", verbose_name=_("video service")
+    )
+    meeting_provider_id = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("meeting ID at the video service"),
+    )
+    meeting_host_account = models.CharField(
+        max_length=200, blank=True, default="", db_default="", verbose_name=_("host account")
+    )
+    meeting_passcode = models.CharField(
+        max_length=50, blank=True, default="", db_default="", verbose_name=_("meeting passcode")
+    )
+    meeting_starts_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("meeting set for")
+    )
+    meeting_attempts = models.PositiveSmallIntegerField(
+        default=0, db_default=0, verbose_name=_("meeting attempts")
+    )
+    meeting_next_attempt_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("next meeting attempt at")
+    )
+    access_nonce = models.CharField(max_length=32, verbose_name=_("access nonce"))
+    access_token_hash = models.CharField(
+        max_length=64, unique=True, verbose_name=_("access token hash")
+    )
     # ICS SEQUENCE: bumped on each change a calendar must see.
-    sequence = models.PositiveIntegerField(default=0)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("invitation revision"))
     late_notice_at = models.DateTimeField(_("late notice at"), null=True, blank=True)
     late_notice_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("late notice recorded by"),
     )
     late_notice_note = models.CharField(_("late notice note"), max_length=200, blank=True)
     late_notice_caller = models.CharField(_("late notice: who called"), max_length=100, blank=True)
@@ -224,22 +270,34 @@ class Reservation(models.Model):
     end_reason = models.CharField(_("reason for ending early"), max_length=500, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
-    cancel_channel = models.CharField(max_length=10, choices=CancelChannel, blank=True)
+    cancel_channel = models.CharField(
+        max_length=10, choices=CancelChannel, blank=True, verbose_name=_("cancelled through")
+    )
     cancel_caller = models.CharField(_("who called"), max_length=100, blank=True)
     cancel_called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
     cancel_note = models.CharField(_("cancellation note"), max_length=500, blank=True)
-    no_show_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True, verbose_name=_("no-show recorded at"))
     # The jobseeker changed the time online (`reservation_move`): when, and the start it had.
     rescheduled_at = models.DateTimeField(_("time changed at"), null=True, blank=True)
     rescheduled_from = models.DateTimeField(_("previous start"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("booked by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ReservationQuerySet.as_manager()
 
@@ -324,17 +382,22 @@ class WaitlistRequest(models.Model):
     a time is free, and whoever books first has it."""
 
     jobseeker = models.ForeignKey(
-        "jobseekers.Jobseeker", on_delete=models.CASCADE, related_name="waitlist_requests"
+        "jobseekers.Jobseeker",
+        on_delete=models.CASCADE,
+        related_name="waitlist_requests",
+        verbose_name=_("jobseeker"),
     )
     # The jobseeker's office when they asked: the times they see are its (or its bureau's).
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="waitlist_requests")
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="waitlist_requests", verbose_name=_("office")
+    )
     scope = models.CharField(_("range"), max_length=10, choices=WaitlistScope)
     first_day = models.DateField(_("from"))
     last_day = models.DateField(_("to"))
     created_at = models.DateTimeField(_("asked at"))
     notified_at = models.DateTimeField(_("told at"), null=True, blank=True)
     # The day of the time that freed up: the day the email links to.
-    offered_day = models.DateField(null=True, blank=True)
+    offered_day = models.DateField(null=True, blank=True, verbose_name=_("day offered"))
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     # For the withdraw link of the emails (bookings.services.waitlist.waitlist_withdraw_token).
     access_nonce = models.CharField(max_length=32)

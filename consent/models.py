@@ -5,13 +5,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import format_jp_date, tokyo_date
+
 from .errors import PublishedTermsImmutable
 
 
 class TermsVersion(models.Model):
     """One version of the terms of use; once published it is never edited."""
 
-    bureau = models.ForeignKey("offices.Bureau", on_delete=models.PROTECT, related_name="terms")
+    bureau = models.ForeignKey(
+        "offices.Bureau",
+        on_delete=models.PROTECT,
+        related_name="terms",
+        verbose_name=_("labour bureau"),
+    )
     label = models.CharField(_("label"), max_length=50)
     body = models.TextField(_("full text"))
     body_en = models.TextField(_("full text (English)"), blank=True)
@@ -20,11 +27,21 @@ class TermsVersion(models.Model):
     effective_from = models.DateTimeField(_("effective from"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("published by"),
     )
     # Art 14 notice: set when every jobseeker with an active registration has a queued notice.
     # The only column a published version may still change (the database trigger allows it).
@@ -90,10 +107,16 @@ class Consent(models.Model):
     """A jobseeker's agreement to a terms version and to the video app's terms (Art 2(3), 4)."""
 
     jobseeker = models.ForeignKey(
-        "jobseekers.Jobseeker", on_delete=models.CASCADE, related_name="consents"
+        "jobseekers.Jobseeker",
+        on_delete=models.CASCADE,
+        related_name="consents",
+        verbose_name=_("jobseeker"),
     )
     terms_version = models.ForeignKey(
-        TermsVersion, on_delete=models.PROTECT, related_name="consents"
+        TermsVersion,
+        on_delete=models.PROTECT,
+        related_name="consents",
+        verbose_name=_("terms version"),
     )
     given_at = models.DateTimeField(_("given at"))
     channel = models.CharField(_("channel"), max_length=20, choices=ConsentChannel)
@@ -107,4 +130,4 @@ class Consent(models.Model):
         indexes = [models.Index(fields=["jobseeker", "terms_version"])]
 
     def __str__(self) -> str:
-        return f"{self.terms_version} {self.given_at:%Y-%m-%d}"
+        return f"{self.terms_version} {format_jp_date(tokyo_date(self.given_at))}"

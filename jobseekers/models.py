@@ -6,6 +6,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import format_jp_datetime
+from core.names import name_key
+
 from .numbers import NORMAL_FORM_PATTERN
 
 
@@ -26,6 +29,16 @@ class EmailProblem(models.TextChoices):
     COMPLAINED = "complained", _("Complaint")
 
 
+NAME_FIELDS = {"family_name", "given_name", "family_name_kana", "given_name_kana"}
+# Between the key of the name and that of its reading: no typed text's key holds it.
+NAME_KEY_SEPARATOR = "|"
+
+
+def jobseeker_name_key(family: str, given: str, family_kana: str, given_kana: str) -> str:
+    """What `Jobseeker.name_key` holds: the key of the name and that of its reading."""
+    return f"{name_key(family + given)}{NAME_KEY_SEPARATOR}{name_key(family_kana + given_kana)}"
+
+
 class Jobseeker(models.Model):
     """A person registered with Hello Work (Art 2(1)); only what the terms name is kept."""
 
@@ -34,6 +47,12 @@ class Jobseeker(models.Model):
     given_name = models.CharField(_("given name"), max_length=50)
     family_name_kana = models.CharField(_("family name (katakana)"), max_length=50)
     given_name_kana = models.CharField(_("given name (katakana)"), max_length=50)
+    # The names as a search finds them (core.names.name_key of the name, then of its reading),
+    # kept by save() and by `jobseeker_name_key`; searched with `contains` (jobseekers_search).
+    # (db_default: a row inserted by SQL alone, as the benchmarks do, gets an empty key.)
+    name_key = models.CharField(
+        _("name search key"), max_length=210, blank=True, db_default="", editable=False
+    )
     email = models.EmailField(_("email"), max_length=254)
     email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
     # When the office last bound an address to this number: staff typed it, confirmed a
@@ -45,7 +64,9 @@ class Jobseeker(models.Model):
     email_problem = models.CharField(
         _("email delivery problem"), max_length=20, choices=EmailProblem, blank=True, default=""
     )
-    email_problem_at = models.DateTimeField(null=True, blank=True)
+    email_problem_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("email problem at")
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     office = models.ForeignKey(
         "offices.Office",
@@ -62,25 +83,39 @@ class Jobseeker(models.Model):
     registration_valid_until = models.DateField(
         _("registration valid until"), null=True, blank=True
     )
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("verified by"),
     )
     suspended = models.BooleanField(_("suspended"), default=False)
     suspension_reason = models.TextField(_("suspension reason"), blank=True)
-    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("suspended at"))
     suspended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("suspended by"),
     )
     needs_review = models.BooleanField(_("no-shows to review"), default=False)
-    review_flagged_at = models.DateTimeField(null=True, blank=True)
+    review_flagged_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("review flagged at")
+    )
     preferred_language = models.CharField(
         _("preferred language"), max_length=5, choices=Language, default=Language.JA
     )
-    last_activity_at = models.DateTimeField(null=True, blank=True)
-    anonymised_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last activity at")
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True, verbose_name=_("anonymised at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("jobseeker")
@@ -101,6 +136,15 @@ class Jobseeker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}"
+
+    def save(self, *args, **kwargs):
+        self.name_key = jobseeker_name_key(
+            self.family_name, self.given_name, self.family_name_kana, self.given_name_kana
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and NAME_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -136,7 +180,12 @@ class RosterEntry(models.Model):
     email = models.EmailField(_("email"), max_length=254, blank=True)
     imported_at = models.DateTimeField(_("imported at"))
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("imported by"),
     )
 
     class Meta:
@@ -166,24 +215,31 @@ class SignInToken(models.Model):
     derive it again while the database holds no link in clear (jobseekers.signin).
     """
 
-    token_hash = models.CharField(max_length=64, unique=True)
-    nonce = models.CharField(max_length=32, blank=True)
-    purpose = models.CharField(max_length=20, choices=SignInPurpose)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    nonce = models.CharField(max_length=32, blank=True, verbose_name=_("nonce"))
+    purpose = models.CharField(max_length=20, choices=SignInPurpose, verbose_name=_("purpose"))
     jobseeker = models.ForeignKey(
-        Jobseeker, null=True, blank=True, on_delete=models.CASCADE, related_name="sign_in_tokens"
+        Jobseeker,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sign_in_tokens",
+        verbose_name=_("jobseeker"),
     )
     # For a first visit: the identification typed (number, names, email, language) until the
     # link is used and it becomes a registration request.
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("details typed"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
 
     class Meta:
+        verbose_name = _("sign-in link")
+        verbose_name_plural = _("sign-in links")
         indexes = [models.Index(fields=["expires_at"])]
 
     def __str__(self) -> str:
-        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_purpose_display()} {format_jp_datetime(self.created_at)}"
 
 
 class RequestStatus(models.TextChoices):
@@ -331,20 +387,28 @@ class AuditAction(models.TextChoices):
 class AuditEntry(models.Model):
     """Who viewed or changed a jobseeker's record, and when (Art 9). No personal data in detail."""
 
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField(db_index=True, verbose_name=_("time"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_entries",
+        verbose_name=_("performed by"),
     )
-    action = models.CharField(max_length=30, choices=AuditAction)
+    action = models.CharField(max_length=30, choices=AuditAction, verbose_name=_("action"))
     jobseeker = models.ForeignKey(
-        Jobseeker, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+        Jobseeker,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+        verbose_name=_("jobseeker"),
     )
-    target = models.CharField(max_length=100, blank=True, help_text="e.g. reservation:42")
-    detail = models.CharField(max_length=500, blank=True)
+    target = models.CharField(
+        max_length=100, blank=True, help_text="e.g. reservation:42", verbose_name=_("record")
+    )
+    detail = models.CharField(max_length=500, blank=True, verbose_name=_("detail"))
 
     class Meta:
         verbose_name = _("audit entry")
@@ -352,7 +416,7 @@ class AuditEntry(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+        return f"{format_jp_datetime(self.at)} {self.get_action_display()}"
 
 
 class UsageRecord(models.Model):
@@ -386,7 +450,7 @@ class UsageRecord(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path}"
+        return f"{format_jp_datetime(self.at)} {self.method} {self.path}"
 
 
 class UsageExport(models.Model):
@@ -422,4 +486,4 @@ class UsageExport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M}"
+        return format_jp_datetime(self.at)

@@ -24,6 +24,7 @@ from .models import (
     RegistrationRequest,
     SignInToken,
     UsageRecord,
+    jobseeker_name_key,
 )
 
 
@@ -63,6 +64,7 @@ def jobseeker_anonymise(*, jobseeker: Jobseeker | int, actor=None, now: dt.datet
             given_name="",
             family_name_kana="",
             given_name_kana="",
+            name_key=jobseeker_name_key("", "", "", ""),
             email=f"anonymised-{pk}@anonymised.invalid",
             email_verified_at=None,
             email_problem="",

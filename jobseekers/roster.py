@@ -24,7 +24,7 @@ from core.calendar import TOKYO, format_jp_date, tokyo_date
 from core.dates import date_is_sensible, date_range_message
 from core.errors import DomainError
 from core.wareki import DateInputError, parse_date
-from offices.models import Office
+from offices.models import Office, RosterOtherOffice
 from offices.roles import recorded_user
 
 from .models import AuditAction, EmailProblem, Jobseeker, RegistrationStatus, RosterEntry
@@ -182,15 +182,32 @@ def roster_check(
         else:
             prefix = row.number.split("-", 1)[0]
             if office.registration_code and prefix != office.registration_code:
-                row.warnings.append(
-                    str(
-                        _(
-                            "This number begins with %(prefix)s, not with this office's "
-                            "%(code)s: check that the row belongs in this office's roster."
+                if office.roster_other_office == RosterOtherOffice.REFUSE:
+                    row.errors.append(
+                        str(
+                            _(
+                                "Line %(line)s: the number %(number)s begins with %(prefix)s, "
+                                "not with this office's %(code)s, and this office refuses "
+                                "other offices' numbers in its roster: remove the line."
+                            )
+                            % {
+                                "line": line,
+                                "number": row.number,
+                                "prefix": prefix,
+                                "code": office.registration_code,
+                            }
                         )
-                        % {"prefix": prefix, "code": office.registration_code}
                     )
-                )
+                else:
+                    row.warnings.append(
+                        str(
+                            _(
+                                "This number begins with %(prefix)s, not with this office's "
+                                "%(code)s: check that the row belongs in this office's roster."
+                            )
+                            % {"prefix": prefix, "code": office.registration_code}
+                        )
+                    )
         row.name = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", raw_name)).strip()[:100]
         if not row.name:
             row.errors.append(str(_("The name is missing.")))
@@ -289,7 +306,13 @@ def roster_import(
             rows=rows, office=office, today=tokyo_date(now), jobseekers=jobseekers
         )
         if not preview.ok:
-            raise RosterError()
+            lines = [str(row.line) for row in preview.rows if not row.ok]
+            raise RosterError(
+                _("The roster has problems on lines %(lines)s; nothing was imported.")
+                % {"lines": ", ".join(lines)}
+                if lines
+                else None
+            )
         for row in preview.rows:
             RosterEntry.objects.update_or_create(
                 office=office,

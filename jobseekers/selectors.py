@@ -3,18 +3,21 @@
 import re
 import unicodedata
 
-import jaconv
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Concat, Replace
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Replace
 
-from .models import Jobseeker
+from core.names import name_key
+
+from .models import NAME_KEY_SEPARATOR, Jobseeker, jobseeker_name_key
 from .numbers import normalize_jobseeker_number
 
 
-def jobseekers_search(*, queryset: QuerySet[Jobseeker], term: str) -> QuerySet[Jobseeker]:
-    """Find by 求職番号 typed any way a person types it, or by name (kanji or kana, any spacing)."""
+def jobseekers_search(*, queryset: QuerySet, term: str) -> QuerySet:
+    """Find by 求職番号 typed any way a person types it, or by name as staff type it (kanji
+    variants, kanji or kana of either kind, any width or spacing: core.names.name_key), among
+    jobseekers or registration requests."""
     text = unicodedata.normalize("NFKC", term or "").strip()
     if not text:
         return queryset.none()
@@ -29,12 +32,20 @@ def jobseekers_search(*, queryset: QuerySet[Jobseeker], term: str) -> QuerySet[J
         return queryset.annotate(_digits=Replace("number", Value("-"), Value(""))).filter(
             _digits__contains=digits
         )
-    squashed = re.sub(r"\s+", "", text)
-    kana = jaconv.hira2kata(jaconv.h2z(squashed, kana=True, ascii=False, digit=False))
-    return queryset.annotate(
-        _name=Concat("family_name", "given_name"),
-        _kana=Concat("family_name_kana", "given_name_kana"),
-    ).filter(Q(_name__icontains=squashed) | Q(_kana__contains=kana))
+    # The key folds kanji variants (高橋 finds 髙橋), widths, hiragana/katakana and spaces; the
+    # stored key holds the name's and the reading's (Jobseeker.name_key), so either is found.
+    key = name_key(term)
+    if not key or NAME_KEY_SEPARATOR in key:
+        return queryset.none()
+    if queryset.model is Jobseeker:
+        return queryset.filter(name_key__contains=key)
+    # Registration requests keep no key column (few, and kept a short time): their names are
+    # keyed here, the same way.
+    names = queryset.values_list(
+        "pk", "family_name", "given_name", "family_name_kana", "given_name_kana"
+    )
+    found = [pk for pk, *parts in names if key in jobseeker_name_key(*parts)]
+    return queryset.filter(pk__in=found)
 
 
 def jobseeker_office_id(*, pk: int) -> int | None:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Reservation
+from jobseekers.models import Language
 
 
 class NotificationKind(models.TextChoices):
@@ -50,6 +51,27 @@ class DeliveryEvent(models.TextChoices):
     COMPLAINED = "complained", _("Complaint")
 
 
+class TrackingEventType(models.TextChoices):
+    """The event types the email provider reports (django-anymail's), as staff read them."""
+
+    QUEUED = "queued", _("Queued by the provider")
+    SENT = "sent", _("Sent by the provider")
+    REJECTED = "rejected", _("Rejected by the provider")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+    DEFERRED = "deferred", _("Deferred")
+    DELIVERED = "delivered", _("Delivered")
+    AUTORESPONDED = "autoresponded", _("Automatic reply")
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Link clicked")
+    COMPLAINED = "complained", _("Complaint")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    SUBSCRIBED = "subscribed", _("Subscribed")
+    INBOUND = "inbound", _("Inbound email")
+    INBOUND_FAILED = "inbound_failed", _("Inbound email failed")
+    UNKNOWN = "unknown", _("Unknown event")
+
+
 class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind)
     reservation = models.ForeignKey(
@@ -58,6 +80,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("reservation"),
     )
     jobseeker = models.ForeignKey(
         "jobseekers.Jobseeker",
@@ -65,9 +88,15 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("jobseeker"),
     )
     terms_version = models.ForeignKey(
-        "consent.TermsVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "consent.TermsVersion",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("terms version"),
     )
     # The one-time link a sign-in email carries; the row holds no link, only this reference
     # (the link is derived from the token's nonce and the secret key when the email is sent).
@@ -77,6 +106,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("sign-in link"),
     )
     # The 「空きが出たら知らせる」 request a waitlist email is about.
     waitlist_request = models.ForeignKey(
@@ -85,11 +115,14 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("request to be told of a free time"),
     )
     # The reservation's sequence at the time: one invitation per reservation version.
-    sequence = models.PositiveIntegerField(default=0)
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("invitation revision"))
     recipient = models.EmailField(_("recipient"), max_length=254)
-    language = models.CharField(max_length=5, default="ja")
+    language = models.CharField(
+        max_length=5, choices=Language, default="ja", verbose_name=_("language")
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=NotificationStatus, default=NotificationStatus.QUEUED
     )
@@ -101,18 +134,30 @@ class Notification(models.Model):
     )
     provider_message_id = models.CharField(_("provider message id"), max_length=200, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
-    delivery_event = models.CharField(max_length=20, choices=DeliveryEvent, blank=True, default="")
-    delivery_event_at = models.DateTimeField(null=True, blank=True)
-    idempotency_key = models.CharField(max_length=100, unique=True)
+    delivery_event = models.CharField(
+        max_length=20,
+        choices=DeliveryEvent,
+        blank=True,
+        default="",
+        verbose_name=_("delivery event"),
+    )
+    delivery_event_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("delivery event at")
+    )
+    idempotency_key = models.CharField(
+        max_length=100, unique=True, verbose_name=_("duplicate check key")
+    )
     queued_at = models.DateTimeField(_("queued at"))
     # After a temporary failure: not before this (the sweep honours it; the task's retry
     # countdown is the fast path).
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sending_started_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    sending_started_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("sending started at")
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    failed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("failed at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("notification")
@@ -140,7 +185,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk}"
+        return f"{self.get_kind_display()} #{self.pk}"
 
 
 class TrackingEvent(models.Model):
@@ -149,20 +194,23 @@ class TrackingEvent(models.Model):
     Providers retry webhooks; the unique key makes a second copy of an event a no-op.
     """
 
-    esp_name = models.CharField(max_length=40)
-    event_key = models.CharField(max_length=200)
-    event_type = models.CharField(max_length=30)
-    message_id = models.CharField(max_length=200, blank=True)
+    esp_name = models.CharField(max_length=40, verbose_name=_("email service"))
+    event_key = models.CharField(max_length=200, verbose_name=_("event key"))
+    event_type = models.CharField(
+        max_length=30, choices=TrackingEventType, verbose_name=_("event type")
+    )
+    message_id = models.CharField(max_length=200, blank=True, verbose_name=_("message ID"))
     notification = models.ForeignKey(
         Notification,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tracking_events",
+        verbose_name=_("notification"),
     )
-    description = models.CharField(max_length=300, blank=True)
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField()
+    description = models.CharField(max_length=300, blank=True, verbose_name=_("description"))
+    occurred_at = models.DateTimeField(null=True, blank=True, verbose_name=_("occurred at"))
+    received_at = models.DateTimeField(verbose_name=_("received at"))
 
     class Meta:
         verbose_name = _("delivery event")
@@ -173,7 +221,7 @@ class TrackingEvent(models.Model):
         indexes = [models.Index(fields=["message_id"], name="tracking_message_idx")]
 
     def __str__(self) -> str:
-        return f"{self.esp_name} {self.event_type}"
+        return f"{self.esp_name} {self.get_event_type_display()}"
 
 
 class PendingInvitation(Reservation):

@@ -11,11 +11,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import format_jp_date
+
 
 class Bureau(models.Model):
     """A prefectural labour bureau (労働局); offices belong to one."""
 
-    code = models.SlugField(unique=True)
+    code = models.SlugField(unique=True, verbose_name=_("code"))
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
 
@@ -44,11 +46,21 @@ class MeetingUrlMode(models.TextChoices):
 ONLINE_MEETING_MODES = (MeetingUrlMode.ZOOM, MeetingUrlMode.WEBEX, MeetingUrlMode.TEAMS)
 
 
+class RosterOtherOffice(models.TextChoices):
+    """What a roster import does with a number another office registers (its first five digits
+    are not this office's registration code)."""
+
+    WARN = "warn", _("Warn, and import the row")
+    REFUSE = "refuse", _("Refuse the row")
+
+
 class Office(models.Model):
     """A public employment office (ハローワーク) and its policies; defaults follow the terms."""
 
-    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="offices")
-    code = models.SlugField(unique=True)
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="offices", verbose_name=_("labour bureau")
+    )
+    code = models.SlugField(unique=True, verbose_name=_("code"))
     registration_code = models.CharField(
         _("registration code"),
         max_length=5,
@@ -56,6 +68,17 @@ class Office(models.Model):
         null=True,
         blank=True,
         help_text=_("The first five digits of the jobseeker numbers this office registers."),
+    )
+    roster_other_office = models.CharField(
+        _("numbers of another office in a roster"),
+        max_length=10,
+        choices=RosterOtherOffice,
+        default=RosterOtherOffice.WARN,
+        help_text=_(
+            "A roster row whose number does not begin with the registration code above: "
+            "warn and import it, or refuse it (then nothing is imported until the row is "
+            "removed)."
+        ),
     )
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
@@ -154,7 +177,9 @@ class Office(models.Model):
 class OfficeClosedDay(models.Model):
     """A day an office adds to the national closures (its own holidays, moves, training days)."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="closed_days")
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="closed_days", verbose_name=_("office")
+    )
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=100, blank=True)
 
@@ -169,14 +194,17 @@ class OfficeClosedDay(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.office} {self.date}"
+        return f"{self.office} {format_jp_date(self.date)}"
 
 
 class StaffProfile(models.Model):
     """Which office a staff user works for; every admin list is limited to it."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
     )
     office = models.ForeignKey(
         Office,
@@ -185,8 +213,11 @@ class StaffProfile(models.Model):
         on_delete=models.PROTECT,
         related_name="staff",
         help_text=_("Empty for a bureau administrator."),
+        verbose_name=_("office"),
     )
-    bureau = models.ForeignKey(Bureau, on_delete=models.PROTECT, related_name="staff")
+    bureau = models.ForeignKey(
+        Bureau, on_delete=models.PROTECT, related_name="staff", verbose_name=_("labour bureau")
+    )
 
     class Meta:
         # The table keeps the name it had in `bookings` (issue 17 moved the model).

@@ -118,9 +118,15 @@ def _own_reservation(jobseeker: Jobseeker, pk: int) -> Reservation:
 
 
 @require_safe
-@_signed_in
-def change_start(request: HttpRequest, jobseeker: Jobseeker, pk: int) -> HttpResponse:
-    """Choose a new time for the reservation: the month page, in change mode."""
+def change_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose a new time for the reservation: the month page, in change mode.
+
+    Only from 「予約の確認」, signed in: anyone else gets the 404 of a reservation not theirs
+    (the reservation page links the list, which asks for sign-in)."""
+    jobseeker = _jobseeker(request)
+    if jobseeker is None:
+        raise Http404()
+    journey_keep_alive(request)
     reservation = _own_reservation(jobseeker, pk)
     refusal = reservation_move_refusal(reservation=reservation, now=timezone.now())
     if refusal is not None:

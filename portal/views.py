@@ -112,7 +112,7 @@ SESSION_REQUEST_OFFICE = "journey_request_office"
 SESSION_CHANGE = "journey_change"
 # The reservation just booked: the back button after the confirmation leads to 「予約の確認」.
 SESSION_BOOKED = "journey_booked"
-# Where to go after signing in ("mine": 「予約の確认」, asked for while signed out).
+# Where to go after signing in ("mine": 「予約の確認」, asked for while signed out).
 SESSION_AFTER_SIGN_IN = "journey_after_sign_in"
 # A day a signed-out visitor opened (the link of a 「空きが出たら知らせる」 email): shown once the
 # journey reaches the choice of a date, after signing in.
@@ -888,6 +888,5 @@ def confirmation(request: HttpRequest, token: str) -> HttpResponse:
             "google_url": google_url(reservation),
             "outlook_url": outlook_url(reservation),
             "reminder": reminder_note(reservation),
-            "signed_in": journey_jobseeker_id(request) is not None,
         },
     )

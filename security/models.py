@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.calendar import format_jp_datetime
+
 
 class SessionCutoff(models.Model):
     """Sessions of this user that began before `not_before` are ended at their next request.
@@ -31,4 +33,4 @@ class SessionCutoff(models.Model):
         verbose_name_plural = _("session cut-offs")
 
     def __str__(self) -> str:
-        return f"{self.user} < {self.not_before:%Y-%m-%d %H:%M}"
+        return f"{self.user} < {format_jp_datetime(self.not_before)}"

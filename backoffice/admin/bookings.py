@@ -22,7 +22,14 @@ from backoffice.phone import follow_up_view, phone_search_view, phone_view
 from backoffice.reservation_page import reservation_summary
 from backoffice.schedule import schedule_view
 from backoffice.session import figures_view, reservation_session_view
-from bookings.models import Counselor, Reservation, Slot, SlotStatus, WeeklyAvailability
+from bookings.models import (
+    Counselor,
+    Reservation,
+    ReservationStatus,
+    Slot,
+    SlotStatus,
+    WeeklyAvailability,
+)
 from bookings.services.slots import (
     slot_block,
     slot_create,
@@ -32,11 +39,14 @@ from bookings.services.slots import (
 )
 from core.calendar import tokyo_date, tokyo_day_bounds
 from core.errors import DomainError
+from jobseekers.models import Jobseeker
+from jobseekers.selectors import jobseekers_search
 from jobseekers.services import audit_record_views
 from notifications.selectors import invitation_unsent_q
 from offices.admin_scope import OfficeScopedAdmin, OfficeScopedInline
 
 RELATED_ONLY = admin.RelatedOnlyFieldListFilter
+SESSIONLESS_STATUSES = {ReservationStatus.CANCELLED, ReservationStatus.NO_SHOW}
 
 
 class WeeklyAvailabilityInline(OfficeScopedInline):
@@ -277,8 +287,10 @@ class UpcomingFilter(admin.SimpleListFilter):
 @admin.register(Reservation)
 class ReservationAdmin(ChangePageViewAudit, OfficeScopedAdmin):
     list_display = [
-        "reference",
+        "reference_code",
         "starts_at",
+        "jobseeker_name",
+        "jobseeker_number",
         "counselor",
         "office",
         "status",
@@ -327,6 +339,15 @@ class ReservationAdmin(ChangePageViewAudit, OfficeScopedAdmin):
             extra["summary"] = reservation_summary(request, obj)
         return super().change_view(request, object_id, form_url, extra)
 
+    def get_search_results(self, request, queryset, search_term):
+        # The reference or number as Django searches it, or the jobseeker's name as staff type
+        # it (kanji variants, kana, width, spaces: jobseekers_search).
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            named = jobseekers_search(queryset=Jobseeker.objects.all(), term=search_term)
+            results = results | queryset.filter(jobseeker__in=named.values("pk"))
+        return results, duplicates
+
     def change_page_viewed(self, request, obj) -> None:
         audit_record_views(
             actor=request.user, jobseeker_ids=[obj.jobseeker_id], target=f"reservation:{obj.pk}"
@@ -362,7 +383,24 @@ class ReservationAdmin(ChangePageViewAudit, OfficeScopedAdmin):
             *super().get_urls(),
         ]
 
+    @admin.display(description=_("reference"), ordering="reference")
+    def reference_code(self, obj: Reservation) -> str:
+        # One piece, never broken at its hyphen (static/css/admin-site.css).
+        return format_html('<span class="reference">{}</span>', obj.reference)
+
+    @admin.display(description=_("Jobseeker"), ordering="jobseeker__family_name_kana")
+    def jobseeker_name(self, obj: Reservation) -> str:
+        jobseeker = obj.jobseeker
+        return format_html("{}<br><small>{}</small>", jobseeker.full_name, jobseeker.full_name_kana)
+
+    @admin.display(description=_("jobseeker number"), ordering="jobseeker__number")
+    def jobseeker_number(self, obj: Reservation) -> str:
+        return format_html('<span class="reference">{}</span>', obj.jobseeker.number)
+
     @admin.display(description=_("Session"))
     def session_link(self, obj: Reservation) -> str:
+        # A cancelled or missed consultation has no session to start or end.
+        if obj.status in SESSIONLESS_STATUSES:
+            return ""
         url = reverse("admin:bookings_reservation_session", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Start / end"))

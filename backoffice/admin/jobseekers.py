@@ -343,7 +343,7 @@ class RosterEntryAdmin(OfficeScopedAdmin):
 @admin.register(AuditEntry)
 class AuditEntryAdmin(AuditEntryAdminBase, OfficeScopedAdmin):
     office_path = None  # scope_q: the office's jobseekers, and more for the bureau
-    list_display = ["at", "actor", "action", "target", "jobseeker"]
+    list_display = ["at", "actor", "action", "record", "jobseeker"]
     list_select_related = ["actor", "jobseeker"]
     list_filter = ["action"]
     search_fields = ["target", "jobseeker__number"]

@@ -148,6 +148,8 @@ class PendingInvitationAdmin(ReadOnlyAdmin):
     ordering = ["created_at"]
     actions = ["send_invitation", "retry_meeting", "use_fallback"]
     list_display_links = None
+    # The reservation's page link is not a code staff read (nor the hash of it).
+    exclude = ["access_nonce", "access_token_hash"]
 
     def get_queryset(self, request):
         return invitations_not_sent_among(super().get_queryset(request))

@@ -115,7 +115,7 @@ def reservation_move(
             if _holder(new_slot.pk) is not None:
                 raise SlotTaken()
             old_slot_id = reservation.slot_id
-            old_office_id = reservation.office_id
+            old_office_id, old_starts_at = reservation.office_id, reservation.starts_at
             meeting_url, problem = meeting_url_for(slot=new_slot, office=new_slot.office)
             reservation.rescheduled_from = reservation.starts_at
             reservation.rescheduled_at = now
@@ -154,10 +154,9 @@ def reservation_move(
                 new_slot_id=new_slot.pk,
                 now=now,
             )
-            # The old time is free again: the first jobseekers waiting for its day are told.
-            waitlist_times_freed(
-                office_id=old_office_id, starts=[reservation.rescheduled_from], now=now
-            )
+            # The old time is free again: the first jobseekers waiting for its day are told, as
+            # after a cancellation.
+            waitlist_times_freed(office_id=old_office_id, starts=[old_starts_at], now=now)
     except IntegrityError as exc:
         # The unique index of one active reservation per slot decided a race the lock missed.
         raise SlotTaken() from exc

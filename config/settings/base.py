@@ -112,6 +112,9 @@ USE_I18N = True
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# 2026年12月1日（火）10:00 wherever Django formats a date (the admin's lists and read-only fields),
+# as core.calendar writes it on the jobseekers' pages.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -279,6 +279,7 @@ def test_keeping_the_current_time_leaves_the_change(client, online):
 def test_the_reservation_page_offers_the_change(client, online):
     reservation = _book(online)
     page = client.get(f"/r/{reservation_access_token(reservation)}/").content.decode()
-    assert f'href="/mine/{reservation.pk}/change/"' in page
-    # Signed out, the change asks for sign-in first and returns to the list.
-    assert client.get(f"/mine/{reservation.pk}/change/")["Location"] == "/identify/returning/"
+    assert 'href="/mine/">日時を変更する' in page
+    # Signed out, the list asks for sign-in first; the change itself is a 404 to strangers.
+    assert client.get("/mine/")["Location"] == "/identify/returning/"
+    assert client.get(f"/mine/{reservation.pk}/change/").status_code == 404

@@ -19,6 +19,7 @@ from bookings.events import reservation_moved
 from bookings.models import Reservation, ReservationStatus
 from bookings.services.moves import reservation_move
 from bookings.services.reservations import reservation_create
+from core.calendar import tokyo_date
 from jobseekers.models import AuditAction, AuditEntry
 from notifications.ics import reservation_uid
 from notifications.models import Notification, NotificationKind
@@ -328,3 +329,22 @@ def test_a_moved_reservation_is_reminded_of_its_new_time(moving):
     assert reminder_sweep(now=tokyo(2026, 12, 3, 17, 30)) == 1
     assert reminder_sweep(now=tokyo(2026, 12, 3, 17, 45)) == 0  # once
     assert sorted(reminders.values_list("sequence", flat=True)) == [0, 1]
+
+
+def test_the_freed_time_is_offered_to_who_waits_for_its_day(moving):
+    from bookings.models import WaitlistScope
+    from bookings.services.waitlist import waitlist_request_create
+
+    waiting = JobseekerFactory(
+        office=moving.office, number=f"{moving.office.registration_code}-55550015"
+    )
+    ConsentFactory(jobseeker=waiting, terms_version=moving.terms)
+    # Thursday's one time is booked: the day is full, and this jobseeker asks to be told.
+    waitlist_request_create(
+        jobseeker=waiting, day=tokyo_date(moving.slot.starts_at), scope=WaitlistScope.DAY, now=NOW
+    )
+    reservation_move(
+        reservation=moving.reservation, slot=moving.friday, jobseeker=moving.jobseeker, now=NOW
+    )
+    offers = Notification.objects.filter(kind=NotificationKind.WAITLIST_OFFER)
+    assert list(offers.values_list("jobseeker_id", flat=True)) == [waiting.pk]

@@ -192,6 +192,7 @@ def _public_cases(world: World) -> dict[str, list[tuple[dict, str]]]:
         "bookings:reservation_ics": token_guesses,
         "bookings:reservation_cancel": token_guesses,
         "bookings:sign_in": [({"token": a["token"]}, "A's reservation token as a sign-in link")],
+        "bookings:mine_change_start": [({"pk": res.pk}, "database id")],
         "consent:terms_version": [({"pk": world.draft.pk}, "an unpublished terms version")],
         "consent:terms": [({"bureau": "no-such-bureau"}, "an unknown bureau")],
         "bookings:waitlist_withdraw": [({"pk": _waitlist(a).pk}, "A's waitlist request id")],
