@@ -3,7 +3,7 @@ bookings.services.waitlist; the section on the day page is portal/waitlist_secti
 
 import datetime as dt
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from core.dates import IsoDateConverter
 from core.errors import DomainError
 from jobseekers.models import Jobseeker
 from portal.pages import page_language, render_page
-from portal.views import _journey
+from portal.views import _jobseeker, _journey, journey_keep_alive
 from portal.waitlist_section import waitlist_days_label
 
 
@@ -69,13 +69,18 @@ def _day_from(value: str | None) -> dt.date | None:
         return None
 
 
-@require_POST
-@_journey
-def waitlist_withdraw_view(request: HttpRequest, jobseeker: Jobseeker, pk: int) -> HttpResponse:
+@require_http_methods(["GET", "HEAD", "POST"])
+def waitlist_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw one's own request (POST). Anyone else's id, a signed-out visitor or a GET is
+    a 404, as for every public URL that names an object (tests/security/test_object_access)."""
+    jobseeker = _jobseeker(request)
+    if jobseeker is None or request.method != "POST":
+        raise Http404
+    journey_keep_alive(request)
     try:
         waitlist_withdraw(request_id=pk, jobseeker_id=jobseeker.pk, now=timezone.now())
     except DomainError as error:
-        return _list_page(request, jobseeker, error=error.message, status=404)
+        raise Http404 from error
     day = _day_from(request.POST.get("day"))
     if day is not None:
         return redirect(f"{reverse('bookings:day', kwargs={'date': day})}#waitlist")

@@ -319,8 +319,10 @@ def test_withdrawing_from_the_day_page_and_nothing_is_sent_after(world):
 def test_another_jobseekers_request_cannot_be_withdrawn(world):
     request = _ask(world.jobseeker)
     intruder = sign_in_client(Client(), _jobseeker(world, 7))
-    response = intruder.post(reverse("bookings:waitlist_withdraw", kwargs={"pk": request.pk}))
-    assert response.status_code == 404
+    url = reverse("bookings:waitlist_withdraw", kwargs={"pk": request.pk})
+    assert intruder.post(url).status_code == 404
+    assert Client().post(url).status_code == 404  # signed out
+    assert sign_in_client(Client(), world.jobseeker).get(url).status_code == 404  # a GET
     request.refresh_from_db()
     assert request.withdrawn_at is None
 

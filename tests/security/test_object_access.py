@@ -149,6 +149,26 @@ def _jobseeker_client(jobseeker) -> Client:
 # --- Public pages ---
 
 
+def _waitlist(a: dict):
+    """A's 「空きが出たら知らせる」 request (made once)."""
+    from bookings.models import WaitlistRequest, WaitlistScope
+
+    jobseeker = a["reservation"].jobseeker
+    day = a["reservation"].starts_at.date()
+    request, _ = WaitlistRequest.objects.get_or_create(
+        jobseeker=jobseeker,
+        first_day=day,
+        last_day=day,
+        defaults={
+            "office": jobseeker.office,
+            "scope": WaitlistScope.DAY,
+            "created_at": a["reservation"].created_at,
+            "access_nonce": "0" * 32,
+        },
+    )
+    return request
+
+
 def _public_cases(world: World) -> dict[str, list[tuple[dict, str]]]:
     """For each public URL name with a parameter: values of A's objects that B tries.
 
@@ -175,6 +195,11 @@ def _public_cases(world: World) -> dict[str, list[tuple[dict, str]]]:
         "bookings:mine_change_start": [({"pk": res.pk}, "database id")],
         "consent:terms_version": [({"pk": world.draft.pk}, "an unpublished terms version")],
         "consent:terms": [({"bureau": "no-such-bureau"}, "an unknown bureau")],
+        "bookings:waitlist_withdraw": [({"pk": _waitlist(a).pk}, "A's waitlist request id")],
+        "bookings:waitlist_withdraw_link": [
+            ({"token": f"{_waitlist(a).pk}-{'0' * 64}"}, "A's request id with a made-up MAC"),
+            ({"token": str(_waitlist(a).pk)}, "A's request id alone"),
+        ],
     }
 
 
