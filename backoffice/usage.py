@@ -21,7 +21,7 @@ from bookings.models import Reservation
 from core.calendar import tokyo_date
 from core.dates import SensibleDateField
 from core.errors import DateOutOfRange
-from jobseekers.models import Jobseeker, UsageExport, UsageRecord
+from jobseekers.models import Jobseeker, UsageExport, UsageRecord, family_label
 from jobseekers.numbers import normalize_jobseeker_number
 from jobseekers.usage import MIN_REASON_LENGTH, ExportReasonRequired, usage_export
 from offices.admin_scope import OfficeScopedAdmin, scoped_queryset
@@ -57,13 +57,17 @@ class BureauAdministratorOnly:
 class UsageRecordAdmin(BureauAdministratorOnly, OfficeScopedAdmin):
     office_path = None  # scope_q: anonymous records included
 
-    list_display = ["at", "method", "path", "status", "ip_address", "device_family", "os_family"]
+    list_display = ["at", "method", "path", "status", "ip_address", "device_family", "os"]
     list_filter = ["status", "method", "device_family", "os_family", "browser_family"]
     search_fields = ["path", "ip_address"]
     date_hierarchy = "at"
     list_select_related = ["jobseeker"]
     raw_id_fields = ["jobseeker"]
     show_full_result_count = False
+
+    @admin.display(description=_("operating system"), ordering="os_family")
+    def os(self, obj: UsageRecord) -> str:
+        return family_label(obj.os_family)
 
     def scope_q(self, request):
         """Records of the administrator's bureau's jobseekers, and anonymous ones (no bureau).

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncDate
 
 from bookings.models import Reservation, ReservationSource
 from core.calendar import TOKYO, tokyo_day_bounds
-from jobseekers.models import UsageRecord
+from jobseekers.models import UsageRecord, family_label
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class UsageFigures:
 
 def _families(records: QuerySet[UsageRecord], field: str) -> list[Figure]:
     rows = records.values(field).annotate(n=Count("pk")).order_by("-n", field)
-    return [Figure(label=row[field] or "unknown", count=row["n"]) for row in rows]
+    return [Figure(label=family_label(row[field]), count=row["n"]) for row in rows]
 
 
 def usage_figures(

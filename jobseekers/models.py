@@ -419,6 +419,30 @@ class AuditEntry(models.Model):
         return f"{format_jp_datetime(self.at)} {self.get_action_display()}"
 
 
+class DeviceFamily(models.TextChoices):
+    """The coarse kind of device a usage record counts (jobseekers.usage.classify_user_agent)."""
+
+    DESKTOP = "desktop", _("Computer")
+    MOBILE = "mobile", _("Smartphone")
+    TABLET = "tablet", _("Tablet")
+    BOT = "bot", _("Automated client")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+# The OS or browser family of a user agent none of the known ones matches.
+OTHER_FAMILY = "Other"
+
+
+def family_label(value: str) -> str:
+    """A device, OS or browser family as staff read it: the device kinds and "Other" are
+    translated, the names of systems and browsers (Windows, Safari) are shown as they are."""
+    if value in DeviceFamily.values:
+        return str(DeviceFamily(value).label)
+    if not value or value == OTHER_FAMILY:
+        return str(_("Other"))
+    return value
+
+
 class UsageRecord(models.Model):
     """One request to a public page (Art 7(1)): when, what, from which device.
 
@@ -432,7 +456,7 @@ class UsageRecord(models.Model):
     status = models.PositiveSmallIntegerField(_("status"))
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=400, blank=True)
-    device_family = models.CharField(_("device"), max_length=20, blank=True)
+    device_family = models.CharField(_("device"), max_length=20, blank=True, choices=DeviceFamily)
     os_family = models.CharField(_("operating system"), max_length=20, blank=True)
     browser_family = models.CharField(_("browser"), max_length=20, blank=True)
     jobseeker = models.ForeignKey(

@@ -215,4 +215,9 @@ class Migration(migrations.Migration):
             name="used_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="used at"),
         ),
+        migrations.AlterField(
+            model_name='usagerecord',
+            name='device_family',
+            field=models.CharField(blank=True, choices=[('desktop', 'Computer'), ('mobile', 'Smartphone'), ('tablet', 'Tablet'), ('bot', 'Automated client'), ('unknown', 'Unknown')], max_length=20, verbose_name='device'),
+        ),
     ]

@@ -149,7 +149,8 @@ def seeded_ascii(world: World) -> list[str]:
     values |= set(Bureau.objects.values_list("code", flat=True))
     values |= set(Bureau.objects.values_list("name_en", flat=True))
     values |= set(Office.objects.values_list("name_en", flat=True))
-    for family in ("device_family", "os_family", "browser_family"):
+    # The names of systems and browsers (Linux, Firefox); the kinds of device are translated.
+    for family in ("os_family", "browser_family"):
         values |= set(UsageRecord.objects.values_list(family, flat=True))
     values |= set(Office.objects.values_list("code", flat=True))
     values |= {"ekkyo-b", "ekkyo-f", "own", "test", "-blocked", "-audit", "early", "-bounce"}

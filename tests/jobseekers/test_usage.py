@@ -295,7 +295,7 @@ def test_figures_count_without_identifying_anyone():
     )
     assert figures.total_requests == 5
     devices = {f.label: f.shown for f in figures.devices}
-    assert devices == {"mobile": "4", "desktop": "< 3"}
+    assert devices == {"スマートフォン": "4", "パソコン": "< 3"}  # the kinds, as staff read them
     assert [(f.label, f.count) for f in figures.bookings_per_channel] == [("Web", 1)]
 
 
