@@ -30,14 +30,16 @@ from notifications import queue, tasks  # noqa: F401 - tasks: registers the task
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from offices.models import Office
 from tests.factories import (
+    ConsentFactory,
     CounselorFactory,
     JobseekerFactory,
     OfficeFactory,
     ReservationFactory,
     SlotFactory,
     StaffProfileFactory,
+    TermsVersionFactory,
 )
-from tests.helpers import send_queued, staff_login
+from tests.helpers import NO_DETAILS, send_queued, sign_in_client, staff_login
 from tests.meetings.conftest import SECRETS
 from tests.meetings.fakes import HOST, TEAMS_USER, FakeGraph, FakeWebex, FakeZoom, fault
 
@@ -578,3 +580,31 @@ def test_saving_an_office_on_a_service_without_secrets_warns_staff(monkeypatch, 
     text = str(message)
     assert "認証情報" in text
     assert f"MEETINGS_{office.bureau.code.upper()}_WEBEX_CLIENT_ID" in text
+
+
+def test_a_web_booking_from_the_journeys_check_page_makes_one_meeting(
+    world, broker, django_capture_on_commit_callbacks, client
+):
+    """The jobseeker's own booking, through the portal's check page (not the service called
+    directly): the meeting is made after commit, and the invitation carries its join URL."""
+    terms = TermsVersionFactory(bureau=world.office.bureau)
+    ConsentFactory(jobseeker=world.jobseeker, terms_version=terms)
+    slot = world.slot()
+    sign_in_client(client, world.jobseeker, slot=slot, details=NO_DETAILS)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/book/check/", {"slot": slot.pk})
+    assert response.status_code == 302, response.content.decode()[:500]
+    reservation = Reservation.objects.get()
+    assert reservation.source == ReservationSource.WEB
+    # Nothing was asked of the video service during the request.
+    assert world.made() == {"create": 0, "update": 0, "delete": 0}
+
+    run(broker, django_capture_on_commit_callbacks)
+
+    assert world.made() == {"create": 1, "update": 0, "delete": 0}
+    reservation.refresh_from_db()
+    assert reservation.meeting_provider == world.provider
+    (email,) = mail.outbox
+    assert reservation.meeting_url in email.body
+    # The confirmation page the jobseeker is sent to answers while the meeting is made.
+    assert client.get(response["Location"]).status_code == 200
