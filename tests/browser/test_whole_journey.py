@@ -75,12 +75,11 @@ def _ics_field(ics: str, name: str) -> str:
 class Journey:
     """The jobseeker's browser page and what each step checks."""
 
-    def __init__(self, page, *, language, live_url, snap, width):
+    def __init__(self, page, *, language, live_url, snap):
         self.page = page
         self.language = language
         self.live_url = live_url
         self.snap = snap
-        self.width = width
         self.step = 0
 
     def t(self, message: str) -> str:
@@ -155,7 +154,7 @@ def test_the_whole_journey(browser, live_url, site_url, world, outbox, snap, lan
     )
     with_axe(context)
     page = context.new_page()
-    me = Journey(page, language=language, live_url=live_url, snap=snap, width=viewport["width"])
+    me = Journey(page, language=language, live_url=live_url, snap=snap)
 
     staff_user = world.staff(username=f"office-{language}")
     staff_context = admin_context(browser, live_url, staff_user, viewport=LAPTOP)
@@ -171,7 +170,8 @@ def test_the_whole_journey(browser, live_url, site_url, world, outbox, snap, lan
         "English" if language == "ja" else "日本語"
     )
     me.main_says(
-        "Before your first online booking, your Hello Work office checks your registration. It takes a few steps, and a few working days at most:"
+        "Before your first online booking, your Hello Work office checks your registration. "
+        "It takes a few steps, and a few working days at most:"
     )
     me.checked("start")
     page.locator("main a[href='/identify/']").click()
