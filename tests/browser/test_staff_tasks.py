@@ -114,6 +114,7 @@ class Task:
         self.snap(page, f"{name}-1280")
         if os.environ.get("UPDATE_DOCS_IMAGES") == "1" and name in TASK_SHOTS:
             DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+            page.evaluate("window.scrollTo(0, 0)")  # from the page's top, heading included
             page.screenshot(path=str(DOC_IMAGES / f"staff-{name}.png"))
         page.set_viewport_size(NARROW)
         assert horizontal_overflow(page) <= 0, f"{self.name}/{name} is wider than 1024 px"
@@ -458,7 +459,7 @@ def test_confirm_an_online_registration_request(browser, live_url, world, snap):
         snap,
         "9 オンライン利用申込みを承認",
         OFFICE_STAFF,
-        5,
+        4,
     )
     page = task.page
     task.click(page.get_by_role("link", name=re.compile("オンライン利用申込み")))
@@ -652,7 +653,7 @@ def test_export_usage_records(browser, live_url, world, snap):
         live_url,
         _user(world, BUREAU_ADMIN, "bureau"),
         snap,
-        "15 利用記録の書き出し",
+        "15 利用記録のCSV出力",
         BUREAU_ADMIN,
         3,
     )
@@ -670,7 +671,7 @@ def test_export_usage_records(browser, live_url, world, snap):
         if page.locator(".errorlist").count():
             raise AssertionError(page.locator("#content").inner_text())
     assert download.value.suggested_filename.endswith(".csv")
-    task.done("理由を記録してCSVを書き出し")
+    task.done("理由を記録してCSVを出力")
     context.close()
 
 
@@ -696,5 +697,5 @@ def test_read_the_usage_figures(browser, live_url, world, snap):
     task.click(page.get_by_role("link", name=re.compile("利用記録")).first)
     task.click(page.get_by_role("link", name=re.compile("集計")))
     expect(page.locator("#content")).to_contain_text("2026年12月1日（火）")
-    task.done("ページ別の利用数")
+    task.done("日別・端末別などの数")
     context.close()
