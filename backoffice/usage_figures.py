@@ -75,7 +75,9 @@ def usage_figures(
     return UsageFigures(
         since=since,
         until=until,
-        requests_per_day=[Figure(label=format_jp_date(row["day"]), count=row["n"]) for row in per_day],
+        requests_per_day=[
+            Figure(label=format_jp_date(row["day"]), count=row["n"]) for row in per_day
+        ],
         devices=_families(records, "device_family"),
         operating_systems=_families(records, "os_family"),
         browsers=_families(records, "browser_family"),
