@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
 from bookings.models import Reservation, ReservationSource
-from core.calendar import TOKYO, tokyo_day_bounds
+from core.calendar import TOKYO, format_jp_date, tokyo_day_bounds
 from jobseekers.models import UsageRecord, family_label
 
 
@@ -75,7 +75,9 @@ def usage_figures(
     return UsageFigures(
         since=since,
         until=until,
-        requests_per_day=[Figure(label=row["day"].isoformat(), count=row["n"]) for row in per_day],
+        requests_per_day=[
+            Figure(label=format_jp_date(row["day"]), count=row["n"]) for row in per_day
+        ],
         devices=_families(records, "device_family"),
         operating_systems=_families(records, "os_family"),
         browsers=_families(records, "browser_family"),

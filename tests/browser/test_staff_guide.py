@@ -21,6 +21,7 @@ from core.calendar import TOKYO, tokyo_date
 from notifications.services.outbox import invitation_queue
 from tests.factories import ReservationFactory, SlotFactory, UserFactory
 
+from .test_staff_tasks import TASK_SHOTS
 from .world import DESKTOP, admin_context
 
 # The outcome depends on the date the suite runs at: `make test-dates` runs it at each date.
@@ -104,7 +105,8 @@ def _a_working_day(world) -> dict:
 
 def _save(page, snap, name: str) -> None:
     path = snap(page, name)
-    if os.environ.get("UPDATE_DOCS_IMAGES") == "1":
+    # The pages of a staff task are photographed by that task (test_staff_tasks.py).
+    if os.environ.get("UPDATE_DOCS_IMAGES") == "1" and name not in TASK_SHOTS:
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOC_IMAGES / f"staff-{name}.png"))
     assert path.exists()
