@@ -421,8 +421,11 @@ def reservations_of_jobseeker(*, jobseeker: Jobseeker, now: dt.datetime) -> tupl
         .select_related("office", "slot")
         .order_by("starts_at")
     )
-    upcoming = [r for r in rows if r.status == ReservationStatus.CONFIRMED and r.starts_at > now]
-    past = [r for r in reversed(rows) if r not in upcoming]
+    upcoming, past = [], []
+    for row in rows:
+        coming = row.status == ReservationStatus.CONFIRMED and row.starts_at > now
+        (upcoming if coming else past).append(row)
+    past.reverse()
     return upcoming, past
 
 
